@@ -1,0 +1,78 @@
+# portlab - network lab simulator for clients, servers and ports.
+#
+#   make            build portlab and the scenario programs into build/
+#   make run        install what is missing, build, run the default labs
+#   make test       install what is missing, build with ASan/UBSan, run pytest
+#   make check      the same as test, without installing anything
+#   make bench      benchmarks (docs/benchmarks.md)
+#   make install    PREFIX=/usr/local DESTDIR=...
+
+CC      ?= cc
+O       ?= build
+PREFIX  ?= /usr/local
+PYTHON  ?= /usr/bin/python3
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	   -Wmissing-prototypes -Wno-missing-field-initializers
+CPPFLAGS += -D_GNU_SOURCE
+LDLIBS_SIM = -lpcap -lpthread
+DEFAULT_LABS ?= four-tuple refused
+
+ifeq ($(SAN),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+SIM_SRC  := $(wildcard sim/*.c)
+SIM_OBJ  := $(SIM_SRC:%.c=$(O)/%.o)
+LIB_SRC  := $(wildcard scenarios/lib/*.c)
+LIB_OBJ  := $(LIB_SRC:%.c=$(O)/%.o)
+# every scenarios/<dir>/<prog>.c but lib/ is one program
+PROG_SRC := $(filter-out scenarios/lib/%,$(wildcard scenarios/*/*.c))
+PROGS    := $(PROG_SRC:%.c=$(O)/%)
+
+all: $(O)/portlab $(PROGS)
+
+$(O)/portlab: $(SIM_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_SIM)
+
+$(O)/sim/%.o: sim/%.c $(wildcard sim/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(O)/scenarios/lib/%.o: scenarios/lib/%.c scenarios/lib/report.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(O)/scenarios/%: scenarios/%.c $(LIB_OBJ) scenarios/lib/report.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Iscenarios/lib $(LDFLAGS) -o $@ $< $(LIB_OBJ)
+
+deps:
+	@sh scripts/install-deps
+
+run: deps all
+	@set -e; rc=0; for lab in $(DEFAULT_LABS); do \
+		$(O)/portlab run $$lab || rc=1; done; exit $$rc
+
+check:
+	$(MAKE) O=$(O)/san SAN=1 all
+	PORTLAB=$(abspath $(O)/san/portlab) $(PYTHON) -m pytest -q harness
+
+test: deps
+	@$(MAKE) --no-print-directory check
+
+bench: all
+	@sh bench/run $(O)/portlab
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/portlab
+	install -m 755 $(O)/portlab $(DESTDIR)$(PREFIX)/bin/portlab
+	cp -r scenarios $(O)/scenarios $(DESTDIR)$(PREFIX)/share/portlab/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 docs/portlab.1 $(DESTDIR)$(PREFIX)/share/man/man1/portlab.1
+
+clean:
+	rm -rf $(O)
+
+.PHONY: all deps run check test bench install clean

@@ -1,0 +1,122 @@
+"""Run portlab labs from tests and read what they measured.
+
+    run = run_lab("four-tuple")              # cached: one run per lab and params
+    run.rc, run.result                        # exit status, parsed result.json
+    run.events(role="client", call="connect", ok=True)
+    run.flows("router:eth0", proto="tcp")
+    run.verdict("both connects succeed")      # the verdict dict with that text
+    run.pcap("router:eth0")                   # path of that interface's capture
+    tshark_tuples(run.pcap("router:eth0"))    # the same four-tuples, read by tshark
+
+Labs need root (CAP_NET_ADMIN): without it every lab test is skipped with
+the reason.
+"""
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PORTLAB = os.environ.get("PORTLAB", os.path.join(ROOT, "build", "portlab"))
+_cache = {}
+
+
+def portlab(*args, timeout=600, **kw):
+    """Run the portlab command; return the CompletedProcess."""
+    return subprocess.run([PORTLAB, *args], capture_output=True, text=True,
+                          timeout=timeout, **kw)
+
+
+def need_root():
+    if os.geteuid() != 0:
+        pytest.skip("labs need root (CAP_NET_ADMIN) to create network namespaces")
+
+
+class LabRun:
+    def __init__(self, proc):
+        self.rc = proc.returncode
+        self.stdout = proc.stdout
+        self.stderr = proc.stderr
+        try:
+            self.result = json.loads(proc.stdout)
+        except ValueError:
+            raise AssertionError("portlab printed no JSON (rc=%d):\n%s\n%s"
+                                 % (self.rc, proc.stdout[-3000:], proc.stderr[-3000:]))
+
+    def events(self, role=None, call=None, **fields):
+        """Events of ROLE with CALL whose fields equal FIELDS."""
+        out = []
+        for ev in self.result["events"]:
+            if role is not None and ev.get("role") != role:
+                continue
+            if call is not None and ev.get("call") != call:
+                continue
+            if all(ev.get(k) == v for k, v in fields.items()):
+                out.append(ev)
+        return out
+
+    def flows(self, capture, proto=None):
+        """Flows rebuilt from the capture HOST:IF."""
+        for cap in self.result["captures"]:
+            if cap["name"] == capture:
+                return [f for f in cap["flows"]
+                        if proto is None or f["proto"] == proto]
+        raise KeyError("no capture %s in %s" % (capture, [c["name"] for c in self.result["captures"]]))
+
+    def pcap(self, capture):
+        for cap in self.result["captures"]:
+            if cap["name"] == capture:
+                return cap["file"]
+        raise KeyError(capture)
+
+    def verdict(self, text):
+        for v in self.result["verdicts"]:
+            if v["text"] == text:
+                return v
+        raise KeyError("no verdict %r in %s" % (text, [v["text"] for v in self.result["verdicts"]]))
+
+    def failed_verdicts(self):
+        return [v for v in self.result["verdicts"] if not v["passed"]]
+
+
+def run_lab(name, *args, params=None):
+    """Run lab NAME once per session (per args and params) with --json."""
+    need_root()
+    argv = ["run", name, "--json", *args]
+    for k, v in sorted((params or {}).items()):
+        argv += ["--param", "%s=%s" % (k, v)]
+    key = tuple(argv)
+    if key not in _cache:
+        _cache[key] = LabRun(portlab(*argv))
+    return _cache[key]
+
+
+def tshark_tuples(pcap, proto="tcp"):
+    """Four-tuples that tshark (an independent parser) sees in PCAP.
+
+    TCP: one tuple per connection attempt, from each SYN without ACK, as
+    "src:port -> dst:port". UDP: one per distinct datagram direction that
+    opened a flow.
+    """
+    if shutil.which("tshark") is None:
+        pytest.skip("tshark is not installed")
+    if proto == "tcp":
+        flt = "tcp.flags.syn==1 && tcp.flags.ack==0"
+        fields = ["ip.src", "ipv6.src", "tcp.srcport", "ip.dst", "ipv6.dst", "tcp.dstport"]
+    else:
+        flt = "udp && !icmp && !icmpv6"
+        fields = ["ip.src", "ipv6.src", "udp.srcport", "ip.dst", "ipv6.dst", "udp.dstport"]
+    cmd = ["tshark", "-n", "-r", pcap, "-Y", flt, "-T", "fields",
+           "-E", "separator=|"]
+    for f in fields:
+        cmd += ["-e", f]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    tuples = set()
+    for line in out.splitlines():
+        s4, s6, sp, d4, d6, dp = line.split("|")
+        src = s4 or "[%s]" % s6
+        dst = d4 or "[%s]" % d6
+        tuples.add("%s:%s -> %s:%s" % (src, sp, dst, dp))
+    return tuples

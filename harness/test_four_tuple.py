@@ -1,0 +1,76 @@
+"""four-tuple: two connections from one laptop to server:443 differ only in source port."""
+import pytest
+
+from portlab_harness import run_lab, tshark_tuples
+
+
+@pytest.fixture(scope="module")
+def run():
+    return run_lab("four-tuple")
+
+
+def tuples(events):
+    return {e["tuple"] for e in events}
+
+
+def test_every_expectation_holds(run):
+    assert run.rc == 0, run.failed_verdicts() or run.stderr
+    assert run.failed_verdicts() == []
+    assert run.result["passed"] is True
+
+
+def test_both_connects_reach_server_443(run):
+    conns = run.events("client", "connect", ok=True)
+    assert len(conns) == 2
+    assert {c["remote"] for c in conns} == {"203.0.113.80:443"}
+    assert {c["local_addr"] for c in conns} == {"198.51.100.5"}
+
+
+def test_source_ports_differ_and_are_ephemeral(run):
+    ports = [c["local_port"] for c in run.events("client", "connect", ok=True)]
+    assert len(set(ports)) == 2
+    lo, hi = int(run.result["params"]["port_lo"]), int(run.result["params"]["port_hi"])
+    assert all(lo <= p <= hi for p in ports), ports
+
+
+def test_accepted_sockets_are_not_the_listener(run):
+    listen = run.events("server", "listen", ok=True)
+    accepts = run.events("server", "accept", ok=True)
+    assert len(listen) == 1 and len(accepts) == 2
+    assert {a["listen_fd"] for a in accepts} == {listen[0]["fd"]}
+    assert all(a["fd"] != listen[0]["fd"] for a in accepts)
+    assert len({a["fd"] for a in accepts}) == 2
+    # every accepted socket has the listener's local address and port
+    assert {a["local"] for a in accepts} == {listen[0]["local"]}
+
+
+def test_client_server_and_wire_agree(run):
+    client = tuples(run.events("client", "connect", ok=True))
+    server = tuples(run.events("server", "accept", ok=True))
+    assert client == server
+    for cap in ("laptop:eth0", "router:eth0", "router:eth1", "server:eth0"):
+        wire = {f["tuple"] for f in run.flows(cap, "tcp")}
+        assert wire == client, cap
+
+
+def test_tshark_reads_the_same_tuples(run):
+    client = tuples(run.events("client", "connect", ok=True))
+    for cap in ("router:eth0", "router:eth1"):
+        assert tshark_tuples(run.pcap(cap)) == client, cap
+
+
+def test_connections_close_normally_and_nothing_is_dropped(run):
+    for f in run.flows("router:eth1", "tcp"):
+        assert f["conn_state"] == "SF"
+        assert f["history"].startswith("ShA")
+    for cap in run.result["captures"]:
+        assert cap["dropped"] == 0
+        assert cap["written"] > 0
+
+
+def test_a_narrow_port_range_is_honoured():
+    run = run_lab("four-tuple", params={"conns": 5, "port_lo": 40000, "port_hi": 40009})
+    assert run.rc == 0, run.failed_verdicts()
+    ports = {c["local_port"] for c in run.events("client", "connect", ok=True)}
+    assert len(ports) == 5
+    assert all(40000 <= p <= 40009 for p in ports), ports

@@ -1,0 +1,19 @@
+/* cmds.h - the sub-commands of portlab; each lives in cmd_<name>.c. */
+#ifndef PORTLAB_CMDS_H
+#define PORTLAB_CMDS_H
+
+/* Each takes argv with argv[0] the sub-command's name; returns the exit status. */
+int cmd_run(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_clean(int argc, char **argv);
+int cmd_flows(int argc, char **argv);
+
+/* Exit statuses, like diff and grep. */
+enum {
+	EXIT_PASS = 0,  /* every expectation held */
+	EXIT_FAIL = 1,  /* an expectation failed */
+	EXIT_USAGE = 2, /* bad option or lab file */
+	EXIT_ENV = 3,   /* this machine cannot run labs (no privilege, missing tool) */
+};
+
+#endif

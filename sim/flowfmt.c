@@ -1,0 +1,161 @@
+/*
+ * flowfmt.c - flows as text for people and as JSON for programs (see flows.h).
+ */
+#include "flows.h"
+
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "json.h"
+#include "util.h"
+
+const char *pl_addr_str(const struct pl_addr *a, char *buf, size_t len)
+{
+	if (!len)
+		return buf;
+	if ((a->family != AF_INET && a->family != AF_INET6) ||
+	    !inet_ntop(a->family, a->a, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+/* endpoint_str - "addr:port", or "[addr]:port" for IPv6, into BUF. */
+static const char *endpoint_str(const struct pl_addr *a, unsigned port, char *buf, size_t len)
+{
+	char ab[INET6_ADDRSTRLEN];
+
+	pl_addr_str(a, ab, sizeof(ab));
+	if (a->family == AF_INET6)
+		snprintf(buf, len, "[%s]:%u", ab, port);
+	else
+		snprintf(buf, len, "%s:%u", ab, port);
+	return buf;
+}
+
+const char *flow_tuple_str(const struct flow *f, char *buf, size_t len)
+{
+	char o[INET6_ADDRSTRLEN + 8], r[INET6_ADDRSTRLEN + 8];
+
+	endpoint_str(&f->orig_h, f->orig_p, o, sizeof(o));
+	endpoint_str(&f->resp_h, f->resp_p, r, sizeof(r));
+	snprintf(buf, len, "%s -> %s", o, r);
+	return buf;
+}
+
+const char *flow_proto_str(const struct flow *f)
+{
+	switch (f->proto) {
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_ICMP:
+		return "icmp";
+	case IPPROTO_ICMPV6:
+		return "icmp6";
+	default:
+		return "ip";
+	}
+}
+
+void flow_json(struct json *j, const char *key, const struct flow *f)
+{
+	char buf[2 * INET6_ADDRSTRLEN + 32];
+
+	json_begin_object(j, key);
+	json_double(j, "ts", f->ts);
+	json_string(j, "proto", flow_proto_str(f));
+	json_string(j, "id.orig_h", pl_addr_str(&f->orig_h, buf, sizeof(buf)));
+	json_int(j, "id.orig_p", f->orig_p);
+	json_string(j, "id.resp_h", pl_addr_str(&f->resp_h, buf, sizeof(buf)));
+	json_int(j, "id.resp_p", f->resp_p);
+	json_string(j, "conn_state", f->conn_state);
+	json_string(j, "history", f->history);
+	json_int(j, "orig_pkts", (long long)f->orig_pkts);
+	json_int(j, "resp_pkts", (long long)f->resp_pkts);
+	json_int(j, "orig_bytes", (long long)f->orig_bytes);
+	json_int(j, "resp_bytes", (long long)f->resp_bytes);
+	json_int(j, "orig_ip_bytes", (long long)f->orig_ip_bytes);
+	json_int(j, "resp_ip_bytes", (long long)f->resp_ip_bytes);
+	json_int(j, "syn_count", f->syn_count);
+	json_string(j, "icmp", f->icmp);
+	json_double(j, "duration", f->last_ts - f->ts);
+	json_string(j, "tuple", flow_tuple_str(f, buf, sizeof(buf)));
+	json_end_object(j);
+}
+
+/* The table's columns; numbers are right-aligned, text left-aligned. */
+enum { C_PROTO, C_ORIG, C_RESP, C_STATE, C_HIST, C_PKTS, C_BYTES, C_ICMP, NCOLS };
+
+static const char *const col_name[NCOLS] = {
+	"PROTO", "ORIG", "RESP", "STATE", "HISTORY", "PKTS", "BYTES", "ICMP",
+};
+
+/* row_cells - the text of flow F's cells, each in its own allocated string. */
+static void row_cells(const struct flow *f, char *cell[NCOLS])
+{
+	char b[INET6_ADDRSTRLEN + 8];
+
+	cell[C_PROTO] = xstrdup(flow_proto_str(f));
+	cell[C_ORIG] = xstrdup(endpoint_str(&f->orig_h, f->orig_p, b, sizeof(b)));
+	cell[C_RESP] = xstrdup(endpoint_str(&f->resp_h, f->resp_p, b, sizeof(b)));
+	cell[C_STATE] = xstrdup(f->conn_state ? f->conn_state : "-");
+	cell[C_HIST] = xstrdup(f->history[0] ? f->history : "-");
+	/* each way as orig/resp, the order of the ORIG and RESP columns */
+	cell[C_PKTS] = xasprintf("%" PRIu64 "/%" PRIu64, f->orig_pkts, f->resp_pkts);
+	cell[C_BYTES] = xasprintf("%" PRIu64 "/%" PRIu64, f->orig_bytes, f->resp_bytes);
+	cell[C_ICMP] = xstrdup(f->icmp ? f->icmp : "-");
+}
+
+/* print_row - one line of CELL padded to WIDTH, without trailing blanks. */
+static void print_row(FILE *out, char *const cell[NCOLS], const size_t width[NCOLS])
+{
+	for (int c = 0; c < NCOLS; c++) {
+		int w = (int)width[c];
+
+		if (c == NCOLS - 1)
+			fprintf(out, "%s\n", cell[c]);
+		else if (c == C_PKTS || c == C_BYTES)
+			fprintf(out, "%*s  ", w, cell[c]);
+		else
+			fprintf(out, "%-*s  ", w, cell[c]);
+	}
+}
+
+/* plural - "s" unless N is one. */
+static const char *plural(uint64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+void flows_print_table(FILE *out, const struct flow_table *ft, const char *title)
+{
+	const struct decode_stats *st = flow_table_stats(ft);
+	size_t n = flow_table_size(ft), width[NCOLS];
+	char *(*cells)[NCOLS] = xcalloc(n, sizeof(*cells));
+
+	if (title)
+		fprintf(out, "%s\n", title);
+	for (int c = 0; c < NCOLS; c++)
+		width[c] = strlen(col_name[c]);
+	for (size_t i = 0; i < n; i++) {
+		row_cells(flow_table_at(ft, i), cells[i]);
+		for (int c = 0; c < NCOLS; c++)
+			if (strlen(cells[i][c]) > width[c])
+				width[c] = strlen(cells[i][c]);
+	}
+	if (n)
+		print_row(out, (char **)col_name, width);
+	for (size_t i = 0; i < n; i++) {
+		print_row(out, cells[i], width);
+		for (int c = 0; c < NCOLS; c++)
+			free(cells[i][c]);
+	}
+	free(cells);
+	fprintf(out, "%zu flow%s, %" PRIu64 " packet%s, %" PRIu64 " truncated, %" PRIu64 " malformed\n",
+		n, plural(n), st->packets, plural(st->packets), st->truncated, st->malformed);
+}

@@ -1,0 +1,124 @@
+/* json.c - a streaming JSON writer (see json.h). */
+#include "json.h"
+
+#include <math.h>
+
+void json_init(struct json *j, FILE *f, bool pretty)
+{
+	j->f = f;
+	j->depth = 0;
+	j->pretty = pretty;
+	j->first[0] = true;
+}
+
+static void put_escaped(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", f);
+		else if (c == '\t')
+			fputs("\\t", f);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+/* member - the separator, indentation and "key": before a value. */
+static void member(struct json *j, const char *key)
+{
+	if (!j->first[j->depth])
+		fputc(',', j->f);
+	j->first[j->depth] = false;
+	if (j->pretty && j->depth > 0) {
+		fputc('\n', j->f);
+		for (int i = 0; i < j->depth; i++)
+			fputs("  ", j->f);
+	}
+	if (key) {
+		put_escaped(j->f, key);
+		fputs(j->pretty ? ": " : ":", j->f);
+	}
+}
+
+static void open_(struct json *j, const char *key, char c)
+{
+	member(j, key);
+	fputc(c, j->f);
+	if (j->depth < JSON_MAX_DEPTH - 1)
+		j->depth++;
+	j->first[j->depth] = true;
+}
+
+static void close_(struct json *j, char c)
+{
+	bool empty = j->first[j->depth];
+
+	if (j->depth > 0)
+		j->depth--;
+	if (j->pretty && !empty) {
+		fputc('\n', j->f);
+		for (int i = 0; i < j->depth; i++)
+			fputs("  ", j->f);
+	}
+	fputc(c, j->f);
+}
+
+void json_begin_object(struct json *j, const char *key) { open_(j, key, '{'); }
+void json_end_object(struct json *j) { close_(j, '}'); }
+void json_begin_array(struct json *j, const char *key) { open_(j, key, '['); }
+void json_end_array(struct json *j) { close_(j, ']'); }
+
+void json_string(struct json *j, const char *key, const char *value)
+{
+	member(j, key);
+	if (value)
+		put_escaped(j->f, value);
+	else
+		fputs("null", j->f);
+}
+
+void json_int(struct json *j, const char *key, long long value)
+{
+	member(j, key);
+	fprintf(j->f, "%lld", value);
+}
+
+void json_double(struct json *j, const char *key, double value)
+{
+	member(j, key);
+	if (isfinite(value))
+		fprintf(j->f, "%.6f", value);
+	else
+		fputs("null", j->f);
+}
+
+void json_bool(struct json *j, const char *key, bool value)
+{
+	member(j, key);
+	fputs(value ? "true" : "false", j->f);
+}
+
+void json_null(struct json *j, const char *key)
+{
+	member(j, key);
+	fputs("null", j->f);
+}
+
+void json_raw(struct json *j, const char *key, const char *value)
+{
+	member(j, key);
+	fputs(value, j->f);
+}
+
+void json_end(struct json *j)
+{
+	fputc('\n', j->f);
+	fflush(j->f);
+}

@@ -1,0 +1,122 @@
+/*
+ * lab.h - a lab as read from its lab file: topology, steps, expectations.
+ * The file format is described in docs/lab-format.md.
+ */
+#ifndef PORTLAB_LAB_H
+#define PORTLAB_LAB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define IFNAME_MAX 15 /* Linux's IFNAMSIZ - 1 */
+
+struct lab_iface {
+	char *name;
+	char **addrs;    /* "198.51.100.5/24", "2001:db8::5/64" */
+	size_t naddrs;
+	bool attached;   /* on a link or segment */
+	int line;
+};
+
+struct lab_host {
+	char *name;
+	struct lab_iface *ifaces;
+	size_t nifaces;
+	char **routes;   /* iproute2 arguments after "route add" */
+	size_t nroutes;
+	char **sysctls;  /* "key=value", net.* only */
+	size_t nsysctls;
+	char **nft;      /* nftables rules */
+	size_t nnft;
+	bool forward;
+	int line;
+};
+
+struct lab_port {
+	size_t host, iface; /* indexes */
+};
+
+struct lab_link {
+	struct lab_port a, b;
+	int line;
+};
+
+struct lab_segment {
+	char *name;
+	struct lab_port *ports;
+	size_t nports;
+	int line;
+};
+
+enum step_kind {
+	STEP_START,        /* a program in the background */
+	STEP_RUN,          /* a program in the foreground */
+	STEP_WAIT_LISTEN,  /* a listener in ROLE's host */
+	STEP_WAIT_EXIT,    /* ROLE's program has ended */
+	STEP_STOP,         /* SIGTERM to ROLE's program */
+	STEP_SOCKETS,      /* the host's socket table as events */
+};
+
+struct lab_step {
+	enum step_kind kind;
+	char *role;
+	size_t host;
+	char **argv;       /* NULL-terminated, for start/run */
+	size_t argc;
+	char *user;        /* NULL: root */
+	char **caps;       /* capability names to keep, with user */
+	size_t ncaps;
+	double timeout;
+	int proto;         /* wait listening: IPPROTO_TCP or IPPROTO_UDP */
+	char *endpoint;    /* wait listening: "ADDR:PORT", "*:PORT" */
+	int line;
+};
+
+struct expect; /* compiled in expect.c */
+
+struct lab_expect {
+	char *text;
+	char *source;      /* the check as written, for reports */
+	struct expect *compiled;
+	int line;
+};
+
+struct lab_param {
+	char *name, *value;
+};
+
+struct lab {
+	char *name, *title, *about;
+	char *file;        /* the lab file */
+	char *dir;         /* its folder */
+	struct lab_host *hosts;
+	size_t nhosts;
+	struct lab_link *links;
+	size_t nlinks;
+	struct lab_segment *segments;
+	size_t nsegments;
+	struct lab_port *captures; /* explicit capture list; none = every non-lo iface */
+	size_t ncaptures;
+	struct lab_step *steps;
+	size_t nsteps;
+	struct lab_expect *expects;
+	size_t nexpects;
+	struct lab_param *params;
+	size_t nparams;
+};
+
+/*
+ * lab_load - read and check the lab file PATH, with parameter overrides
+ * OVERRIDES ("name=value", NOVERRIDES of them). Returns the lab, or NULL
+ * after printing "<file>:<line>: <what is wrong>".
+ */
+struct lab *lab_load(const char *path, char **overrides, size_t noverrides);
+void lab_free(struct lab *lab);
+
+/* lab_header - just the name, title and about of a lab file, for listing. */
+struct lab *lab_header(const char *path);
+
+/* lab_host_index - the host named NAME, or -1. */
+long lab_host_index(const struct lab *lab, const char *name);
+
+#endif

@@ -1,0 +1,42 @@
+/* main.c - portlab: dispatch to a sub-command from one table. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "sockets.h"
+
+static const struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+} cmds[] = {
+	{ "run",   cmd_run,   "run a lab (or --all) and check its expectations" },
+	{ "list",  cmd_list,  "list the labs and what each shows" },
+	{ "flows", cmd_flows, "print the connections in pcap files" },
+	{ "clean", cmd_clean, "remove what an interrupted run left behind" },
+};
+
+static int usage(FILE *out)
+{
+	fputs("usage: portlab COMMAND [OPTIONS] [ARGS]\n\ncommands:\n", out);
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(out, "  %-6s %s\n", cmds[i].name, cmds[i].help);
+	fputs("\n'portlab COMMAND --help' tells more. Exit status: 0 pass, 1 fail,\n"
+	      "2 usage or lab-file error, 3 this machine cannot run labs.\n", out);
+	return out == stdout ? EXIT_PASS : EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage(stderr);
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))
+		return usage(stdout);
+	if (!strcmp(argv[1], "_sockets")) /* the "sockets" step, run inside a host */
+		return cmd_sockets_internal(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			return cmds[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "portlab: unknown command '%s'\n", argv[1]);
+	return usage(stderr);
+}

@@ -1,0 +1,399 @@
+/* netns.c - topology set-up and tear-down with iproute2 batches (see netns.h). */
+#include "netns.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lab.h"
+#include "util.h"
+
+/* Quiet IPv6 defaults for new interfaces: no DAD or router solicitation
+ * noise in the captures, and link-local addresses usable at once. */
+static const char *const quiet_sysctls[] = {
+	"net.ipv6.conf.default.dad_transmits=0",
+	"net.ipv6.conf.default.router_solicitations=0",
+	"net.ipv6.conf.default.accept_ra=0",
+	NULL,
+};
+
+/* A segment's namespace is a switch: it has no addresses of its own. */
+static const char *const switch_sysctls[] = {
+	"net.ipv6.conf.all.disable_ipv6=1",
+	"net.ipv6.conf.default.disable_ipv6=1",
+	NULL,
+};
+
+char *netns_name(const char *run_id, const char *name)
+{
+	return xasprintf(NETNS_PREFIX "%s-%s", run_id, name);
+}
+
+int netns_enter(const char *name)
+{
+	char *path = xasprintf(NETNS_DIR "/%s", name);
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = -1;
+
+	free(path);
+	if (fd < 0)
+		return -1;
+	rc = setns(fd, CLONE_NEWNET);
+	close(fd);
+	return rc;
+}
+
+int run_wait(char *const argv[], const char *log, const char *netns)
+{
+	pid_t pid;
+	int status;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		pl_warn_errno("fork");
+		return -1;
+	}
+	if (pid == 0) {
+		if (log) {
+			int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+			if (fd >= 0) {
+				dup2(fd, STDERR_FILENO);
+				dup2(fd, STDOUT_FILENO);
+			}
+		}
+		if (netns && netns_enter(netns) < 0) {
+			fprintf(stderr, "portlab: enter %s: %s\n", netns, strerror(errno));
+			_exit(126);
+		}
+		execvp(argv[0], argv);
+		fprintf(stderr, "portlab: %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			pl_warn_errno("waitpid");
+			return -1;
+		}
+	}
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + WTERMSIG(status);
+}
+
+/* show_log - copy the tail of LOG to stderr, indented. */
+static void show_log(const char *log)
+{
+	FILE *f = fopen(log, "r");
+	char line[512];
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		fprintf(stderr, "    %s", line);
+	fclose(f);
+}
+
+/* ip_batch - run "ip [-n NS] -batch FILE"; returns 0 or -1 after saying why. */
+static int ip_batch(const char *file, const char *ns, const char *log)
+{
+	char *argv[] = { "ip", "-n", (char *)ns, "-batch", (char *)file, NULL };
+	char *argv_root[] = { "ip", "-batch", (char *)file, NULL };
+	int rc;
+
+	if (truncate(log, 0) < 0 && errno != ENOENT)
+		pl_warn_errno("%s", log);
+	rc = run_wait(ns ? argv : argv_root, log, NULL);
+	if (rc == 0)
+		return 0;
+	if (rc == 127)
+		pl_warn("ip (iproute2) is not installed: apt-get install iproute2");
+	else
+		pl_warn("building the topology failed: ip -batch %s said:", file);
+	show_log(log);
+	return -1;
+}
+
+/* write_sysctls - in a child inside namespace NS, write each "key=value"; returns 0 or -1. */
+static int write_sysctls(const char *ns, const char *const *kv, size_t n)
+{
+	pid_t pid;
+	int status;
+
+	if (n == 0)
+		return 0;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		pl_warn_errno("fork");
+		return -1;
+	}
+	if (pid == 0) {
+		if (netns_enter(ns) < 0) {
+			fprintf(stderr, "portlab: enter %s: %s\n", ns, strerror(errno));
+			_exit(1);
+		}
+		/* /proc/sys/net shows the namespace of whoever opens it: now ours */
+		for (size_t i = 0; i < n; i++) {
+			const char *eq = strchr(kv[i], '=');
+			char path[256];
+			size_t k = 0;
+			int fd;
+
+			k = (size_t)snprintf(path, sizeof(path), "/proc/sys/");
+			for (const char *c = kv[i]; c < eq && k < sizeof(path) - 1; c++)
+				path[k++] = *c == '.' ? '/' : *c;
+			path[k] = '\0';
+			fd = open(path, O_WRONLY);
+			if (fd < 0 || write(fd, eq + 1, strlen(eq + 1)) < 0) {
+				fprintf(stderr, "portlab: sysctl %.*s in %s: %s\n", (int)(eq - kv[i]),
+					kv[i], ns, strerror(errno));
+				_exit(1);
+			}
+			close(fd);
+		}
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) < 0) {
+		pl_warn_errno("waitpid");
+		return -1;
+	}
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+static FILE *open_script(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		pl_warn_errno("%s", path);
+	return f;
+}
+
+static int close_script(FILE *f, const char *path)
+{
+	if (fclose(f) != 0) {
+		pl_warn_errno("%s", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* root_scripts - the root namespace's two batches: namespaces, then links. */
+static int root_scripts(const struct lab *lab, const char *run_id, const char *ns_file,
+			const char *link_file)
+{
+	FILE *f = open_script(ns_file);
+
+	if (!f)
+		return -1;
+	for (size_t h = 0; h < lab->nhosts; h++)
+		fprintf(f, "netns add " NETNS_PREFIX "%s-%s\n", run_id, lab->hosts[h].name);
+	for (size_t s = 0; s < lab->nsegments; s++)
+		fprintf(f, "netns add " NETNS_PREFIX "%s-%s\n", run_id, lab->segments[s].name);
+	if (close_script(f, ns_file) < 0 || !(f = open_script(link_file)))
+		return -1;
+	for (size_t i = 0; i < lab->nlinks; i++) {
+		const struct lab_port *a = &lab->links[i].a, *b = &lab->links[i].b;
+		fprintf(f, "link add %s netns " NETNS_PREFIX "%s-%s type veth peer name %s netns "
+			NETNS_PREFIX "%s-%s\n",
+			lab->hosts[a->host].ifaces[a->iface].name, run_id, lab->hosts[a->host].name,
+			lab->hosts[b->host].ifaces[b->iface].name, run_id, lab->hosts[b->host].name);
+	}
+	for (size_t s = 0; s < lab->nsegments; s++) {
+		const struct lab_segment *seg = &lab->segments[s];
+		fprintf(f, "link add br0 netns " NETNS_PREFIX "%s-%s type bridge\n", run_id, seg->name);
+		for (size_t p = 0; p < seg->nports; p++) {
+			const struct lab_port *pt = &seg->ports[p];
+			fprintf(f, "link add %s netns " NETNS_PREFIX "%s-%s type veth peer name port%zu netns "
+				NETNS_PREFIX "%s-%s\n",
+				lab->hosts[pt->host].ifaces[pt->iface].name, run_id,
+				lab->hosts[pt->host].name, p + 1, run_id, seg->name);
+		}
+	}
+	return close_script(f, link_file);
+}
+
+/* host_script - addresses, links up and routes inside one host. */
+static int host_script(const struct lab_host *h, const char *path)
+{
+	FILE *f = open_script(path);
+
+	if (!f)
+		return -1;
+	fputs("link set lo up\n", f);
+	for (size_t i = 0; i < h->nifaces; i++) {
+		const struct lab_iface *ifc = &h->ifaces[i];
+		for (size_t a = 0; a < ifc->naddrs; a++)
+			fprintf(f, "address add %s dev %s%s\n", ifc->addrs[a], ifc->name,
+				strchr(ifc->addrs[a], ':') ? " nodad" : "");
+		if (strcmp(ifc->name, "lo"))
+			fprintf(f, "link set %s up\n", ifc->name);
+	}
+	for (size_t r = 0; r < h->nroutes; r++)
+		fprintf(f, "route add %s\n", h->routes[r]);
+	return close_script(f, path);
+}
+
+static int switch_script(const struct lab_segment *seg, const char *path)
+{
+	FILE *f = open_script(path);
+
+	if (!f)
+		return -1;
+	fputs("link set br0 up\n", f);
+	for (size_t p = 0; p < seg->nports; p++)
+		fprintf(f, "link set port%zu master br0\nlink set port%zu up\n", p + 1, p + 1);
+	return close_script(f, path);
+}
+
+/* host_sysctls - the lab's sysctls for host H, with forwarding when it routes. */
+static int host_sysctls(const struct lab_host *h, const char *ns)
+{
+	const char *kv[h->nsysctls + 3];
+	size_t n = 0;
+
+	if (h->forward) {
+		kv[n++] = "net.ipv4.ip_forward=1";
+		kv[n++] = "net.ipv6.conf.all.forwarding=1";
+	}
+	for (size_t i = 0; i < h->nsysctls; i++)
+		kv[n++] = h->sysctls[i];
+	return write_sysctls(ns, kv, n);
+}
+
+static size_t count(const char *const *v)
+{
+	size_t n = 0;
+
+	while (v[n])
+		n++;
+	return n;
+}
+
+/* host_nft - load host H's nftables rules inside it; returns 0 or -1. */
+static int host_nft(const struct lab_host *h, const char *ns, const char *dir)
+{
+	char *path, *log;
+	FILE *f;
+	int rc = 0;
+
+	if (h->nnft == 0)
+		return 0;
+	path = xasprintf("%s/%s.nft", dir, h->name);
+	log = xasprintf("%s/%s.nft.log", dir, h->name);
+	f = open_script(path);
+	if (!f) {
+		rc = -1;
+		goto out;
+	}
+	for (size_t i = 0; i < h->nnft; i++)
+		fprintf(f, "%s\n", h->nft[i]);
+	if (close_script(f, path) < 0) {
+		rc = -1;
+		goto out;
+	}
+	char *argv[] = { "nft", "-f", path, NULL };
+	rc = run_wait(argv, log, ns);
+	if (rc == 127)
+		pl_warn("host %s has nft rules, but nft is not installed: apt-get install nftables", h->name);
+	else if (rc != 0) {
+		pl_warn("nft rules of host %s failed:", h->name);
+		show_log(log);
+	}
+	rc = rc ? -1 : 0;
+out:
+	free(path);
+	free(log);
+	return rc;
+}
+
+int topo_build(const struct lab *lab, const char *run_id, const char *dir)
+{
+	char *ns_file = xasprintf("%s/topology-netns.ip", dir);
+	char *link_file = xasprintf("%s/topology-links.ip", dir);
+	char *log = xasprintf("%s/topology.log", dir);
+	int rc = -1;
+
+	if (root_scripts(lab, run_id, ns_file, link_file) < 0 || ip_batch(ns_file, NULL, log) < 0)
+		goto out;
+	for (size_t h = 0; h < lab->nhosts; h++) {
+		char *ns = netns_name(run_id, lab->hosts[h].name);
+		int r = write_sysctls(ns, quiet_sysctls, count(quiet_sysctls));
+		free(ns);
+		if (r < 0)
+			goto out;
+	}
+	for (size_t s = 0; s < lab->nsegments; s++) {
+		char *ns = netns_name(run_id, lab->segments[s].name);
+		int r = write_sysctls(ns, switch_sysctls, count(switch_sysctls));
+		free(ns);
+		if (r < 0)
+			goto out;
+	}
+	if (ip_batch(link_file, NULL, log) < 0)
+		goto out;
+	for (size_t h = 0; h < lab->nhosts; h++) {
+		const struct lab_host *host = &lab->hosts[h];
+		char *ns = netns_name(run_id, host->name);
+		char *file = xasprintf("%s/topology-%s.ip", dir, host->name);
+		int r = host_script(host, file);
+		if (r == 0)
+			r = ip_batch(file, ns, log);
+		if (r == 0)
+			r = host_sysctls(host, ns);
+		if (r == 0)
+			r = host_nft(host, ns, dir);
+		free(file);
+		free(ns);
+		if (r < 0)
+			goto out;
+	}
+	for (size_t s = 0; s < lab->nsegments; s++) {
+		char *ns = netns_name(run_id, lab->segments[s].name);
+		char *file = xasprintf("%s/topology-%s.ip", dir, lab->segments[s].name);
+		int r = switch_script(&lab->segments[s], file);
+		if (r == 0)
+			r = ip_batch(file, ns, log);
+		free(file);
+		free(ns);
+		if (r < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(ns_file);
+	free(link_file);
+	free(log);
+	return rc;
+}
+
+int topo_destroy(const char *run_id)
+{
+	char prefix[64];
+	struct dirent *d;
+	DIR *dir;
+	int left = 0;
+
+	snprintf(prefix, sizeof(prefix), NETNS_PREFIX "%s-", run_id);
+	dir = opendir(NETNS_DIR);
+	if (!dir)
+		return 0;
+	while ((d = readdir(dir))) {
+		if (strncmp(d->d_name, prefix, strlen(prefix)))
+			continue;
+		char *argv[] = { "ip", "netns", "delete", d->d_name, NULL };
+		if (run_wait(argv, NULL, NULL) != 0) {
+			pl_warn("could not delete namespace %s", d->d_name);
+			left++;
+		}
+	}
+	closedir(dir);
+	return left;
+}

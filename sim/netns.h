@@ -1,0 +1,42 @@
+/*
+ * netns.h - build a lab's topology with iproute2 and take it down again.
+ *
+ * Hosts and segments are network namespaces named portlab-<run>-<name>;
+ * veth pairs are created straight inside them, so that no link ever sits
+ * in the root namespace.
+ */
+#ifndef PORTLAB_NETNS_H
+#define PORTLAB_NETNS_H
+
+#include <stdbool.h>
+
+struct lab;
+
+#define NETNS_PREFIX "portlab-"
+#define NETNS_DIR "/run/netns"
+#define RUNS_DIR "/run/portlab"
+
+/* netns_name - "portlab-<run>-<name>", newly allocated. */
+char *netns_name(const char *run_id, const char *name);
+
+/*
+ * topo_build - create every namespace, link, address, route and sysctl of
+ * LAB. The iproute2 scripts it runs are kept in DIR (topology*.ip). Returns
+ * 0, or -1 after saying why (what was made is left for topo_destroy).
+ */
+int topo_build(const struct lab *lab, const char *run_id, const char *dir);
+
+/* topo_destroy - delete every namespace of run RUN_ID; returns how many were left. */
+int topo_destroy(const char *run_id);
+
+/* netns_enter - setns() this thread into namespace NAME; returns 0 or -1 (errno set). */
+int netns_enter(const char *name);
+
+/*
+ * run_wait - run ARGV (NULL-terminated) with its stderr appended to LOG
+ * (or inherited when NULL), in namespace NETNS when not NULL; returns its
+ * exit status, or -1.
+ */
+int run_wait(char *const argv[], const char *log, const char *netns);
+
+#endif

@@ -1,0 +1,138 @@
+/* paths.c - find labs and programs (see paths.h). */
+#include "paths.h"
+
+#include <dirent.h>
+#include <stdbool.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static bool is_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+const char *exe_dir(void)
+{
+	static char dir[PATH_MAX];
+
+	if (!dir[0]) {
+		ssize_t n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
+		if (n < 0)
+			strcpy(dir, ".");
+		else
+			dir[n] = '\0';
+		char *d = dirname(dir);
+		memmove(dir, d, strlen(d) + 1);
+	}
+	return dir;
+}
+
+const char *labs_dir(void)
+{
+	static char dir[PATH_MAX];
+	const char *env = getenv("PORTLAB_SCENARIOS");
+
+	if (dir[0])
+		return dir;
+	if (env && is_dir(env)) {
+		snprintf(dir, sizeof(dir), "%s", env);
+		return dir;
+	}
+	/* build/portlab beside scenarios/, or PREFIX/bin beside PREFIX/share/portlab */
+	const char *const rel[] = { "../scenarios", "../share/portlab/scenarios" };
+	for (size_t i = 0; i < 2; i++) {
+		char *try = xasprintf("%s/%s", exe_dir(), rel[i]);
+		bool found = is_dir(try) && strlen(try) < sizeof(dir);
+		if (found)
+			strcpy(dir, try);
+		free(try);
+		if (found) {
+			char *real = realpath(dir, NULL);
+			if (real && strlen(real) < sizeof(dir))
+				strcpy(dir, real);
+			free(real);
+			return dir;
+		}
+	}
+	dir[0] = '\0';
+	return NULL;
+}
+
+char *lab_file(const char *name)
+{
+	char *path;
+
+	if (strchr(name, '/')) {
+		if (is_file(name))
+			return xstrdup(name);
+		path = xasprintf("%s/lab", name);
+		if (is_file(path))
+			return path;
+		free(path);
+		pl_warn("%s: no lab file there", name);
+		return NULL;
+	}
+	if (!labs_dir()) {
+		pl_warn("cannot find the scenarios folder (set PORTLAB_SCENARIOS)");
+		return NULL;
+	}
+	path = xasprintf("%s/%s/lab", labs_dir(), name);
+	if (is_file(path))
+		return path;
+	free(path);
+	pl_warn("no lab '%s' ('portlab list' shows the labs)", name);
+	return NULL;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **lab_names(size_t *n)
+{
+	char **names = NULL;
+	struct dirent *d;
+	DIR *dir;
+
+	*n = 0;
+	if (!labs_dir() || !(dir = opendir(labs_dir())))
+		return NULL;
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		char *path = xasprintf("%s/%s/lab", labs_dir(), d->d_name);
+		if (is_file(path)) {
+			names = xrealloc(names, sizeof(*names) * (*n + 1));
+			names[(*n)++] = xstrdup(d->d_name);
+		}
+		free(path);
+	}
+	closedir(dir);
+	if (*n)
+		qsort(names, *n, sizeof(*names), cmp_names);
+	return names;
+}
+
+void free_names(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}

@@ -1,0 +1,255 @@
+/* record.c - named fields for events and flows (see record.h). */
+#include "record.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "util.h"
+
+void record_set(struct record *r, const char *key, const char *value, enum field_type type)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		if (!strcmp(r->fields[i].key, key)) {
+			free(r->fields[i].value);
+			r->fields[i].value = xstrdup(value ? value : "");
+			r->fields[i].type = value ? type : FIELD_NULL;
+			return;
+		}
+	}
+	r->fields = xrealloc(r->fields, sizeof(*r->fields) * (r->n + 1));
+	r->fields[r->n].key = xstrdup(key);
+	r->fields[r->n].value = xstrdup(value ? value : "");
+	r->fields[r->n].type = value ? type : FIELD_NULL;
+	r->n++;
+}
+
+void record_setf(struct record *r, const char *key, enum field_type type, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	if (!s) {
+		pl_warn("out of memory");
+		abort();
+	}
+	record_set(r, key, s, type);
+	free(s);
+}
+
+const char *record_get(const struct record *r, const char *key)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (!strcmp(r->fields[i].key, key))
+			return r->fields[i].type == FIELD_NULL ? NULL : r->fields[i].value;
+	return NULL;
+}
+
+void record_clear(struct record *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		free(r->fields[i].key);
+		free(r->fields[i].value);
+	}
+	free(r->fields);
+	r->fields = NULL;
+	r->n = 0;
+}
+
+static const char *skip_space(const char *s)
+{
+	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+		s++;
+	return s;
+}
+
+/* parse_string - a JSON string at S into a new buffer *OUT; returns the end or NULL. */
+static const char *parse_string(const char *s, char **out)
+{
+	size_t cap = 32, len = 0;
+	char *buf;
+
+	if (*s++ != '"')
+		return NULL;
+	buf = xmalloc(cap);
+	for (; *s && *s != '"'; s++) {
+		char c = *s;
+		if (len + 8 > cap)
+			buf = xrealloc(buf, cap *= 2);
+		if (c == '\\') {
+			s++;
+			switch (*s) {
+			case 'n': c = '\n'; break;
+			case 't': c = '\t'; break;
+			case 'r': c = '\r'; break;
+			case 'b': c = '\b'; break;
+			case 'f': c = '\f'; break;
+			case '"': case '\\': case '/': c = *s; break;
+			case 'u': {
+				unsigned v;
+				if (sscanf(s + 1, "%4x", &v) != 1)
+					goto bad;
+				c = v < 0x80 ? (char)v : '?'; /* events are ASCII */
+				s += 4;
+				break;
+			}
+			default:
+				goto bad;
+			}
+		} else if ((unsigned char)c < 0x20) {
+			goto bad;
+		}
+		buf[len++] = c;
+	}
+	if (*s != '"')
+		goto bad;
+	buf[len] = '\0';
+	*out = buf;
+	return s + 1;
+bad:
+	free(buf);
+	return NULL;
+}
+
+int record_parse_json(struct record *r, const char *line)
+{
+	const char *s = skip_space(line);
+
+	if (*s++ != '{')
+		return -1;
+	s = skip_space(s);
+	if (*s == '}')
+		return *skip_space(s + 1) ? -1 : 0;
+	for (;;) {
+		char *key = NULL, *str = NULL;
+		s = parse_string(skip_space(s), &key);
+		if (!s)
+			return -1;
+		s = skip_space(s);
+		if (*s++ != ':') {
+			free(key);
+			return -1;
+		}
+		s = skip_space(s);
+		if (*s == '"') {
+			s = parse_string(s, &str);
+			if (!s) {
+				free(key);
+				return -1;
+			}
+			record_set(r, key, str, FIELD_STRING);
+			free(str);
+		} else if (!strncmp(s, "true", 4) || !strncmp(s, "false", 5)) {
+			record_set(r, key, *s == 't' ? "true" : "false", FIELD_BOOL);
+			s += *s == 't' ? 4 : 5;
+		} else if (!strncmp(s, "null", 4)) {
+			record_set(r, key, NULL, FIELD_NULL);
+			s += 4;
+		} else {
+			char *end;
+			strtod(s, &end);
+			if (end == s) {
+				free(key);
+				return -1;
+			}
+			str = xasprintf("%.*s", (int)(end - s), s);
+			record_set(r, key, str, FIELD_NUMBER);
+			free(str);
+			s = end;
+		}
+		free(key);
+		s = skip_space(s);
+		if (*s == '}')
+			return *skip_space(s + 1) ? -1 : 0;
+		if (*s++ != ',')
+			return -1;
+	}
+}
+
+void record_json(struct json *j, const char *key, const struct record *r)
+{
+	json_begin_object(j, key);
+	for (size_t i = 0; i < r->n; i++) {
+		const struct field *f = &r->fields[i];
+		switch (f->type) {
+		case FIELD_STRING: json_string(j, f->key, f->value); break;
+		case FIELD_NUMBER:
+		case FIELD_BOOL: json_raw(j, f->key, f->value); break;
+		case FIELD_NULL: json_null(j, f->key); break;
+		}
+	}
+	json_end_object(j);
+}
+
+bool endpoint_split(const char *text, char *addr, size_t len, unsigned *port)
+{
+	const char *colon, *start = text, *end;
+	char *stop;
+	unsigned long p;
+
+	if (text[0] == '[') {
+		end = strchr(text, ']');
+		if (!end || end[1] != ':')
+			return false;
+		start = text + 1;
+		colon = end + 1;
+	} else {
+		colon = strrchr(text, ':');
+		if (!colon)
+			return false;
+		end = colon;
+	}
+	if ((size_t)(end - start) >= len)
+		return false;
+	p = strtoul(colon + 1, &stop, 10);
+	if (*stop || stop == colon + 1 || p > 65535)
+		return false;
+	memcpy(addr, start, (size_t)(end - start));
+	addr[end - start] = '\0';
+	*port = (unsigned)p;
+	return true;
+}
+
+/* wire_endpoint - ADDR:PORT as the wire shows it: IPv4-mapped as plain IPv4. */
+static char *wire_endpoint(const char *addr, unsigned port)
+{
+	if (!strncmp(addr, "::ffff:", 7) && strchr(addr + 7, '.'))
+		return xasprintf("%s:%u", addr + 7, port);
+	if (strchr(addr, ':'))
+		return xasprintf("[%s]:%u", addr, port);
+	return xasprintf("%s:%u", addr, port);
+}
+
+void record_add_endpoints(struct record *r)
+{
+	const char *local = record_get(r, "local"), *remote = record_get(r, "remote");
+	const char *call = record_get(r, "call");
+	char laddr[64], raddr[64];
+	unsigned lport = 0, rport = 0;
+	bool have_l = local && endpoint_split(local, laddr, sizeof(laddr), &lport);
+	bool have_r = remote && endpoint_split(remote, raddr, sizeof(raddr), &rport);
+
+	if (have_l) {
+		record_set(r, "local_addr", laddr, FIELD_STRING);
+		record_setf(r, "local_port", FIELD_NUMBER, "%u", lport);
+	}
+	if (have_r) {
+		record_set(r, "remote_addr", raddr, FIELD_STRING);
+		record_setf(r, "remote_port", FIELD_NUMBER, "%u", rport);
+	}
+	if (have_l && have_r) {
+		/* the side that opened the connection comes first, as on the wire */
+		bool remote_opened = call && (!strcmp(call, "accept") || !strcmp(call, "recvfrom"));
+		char *l = wire_endpoint(laddr, lport), *rm = wire_endpoint(raddr, rport);
+		record_setf(r, "tuple", FIELD_STRING, "%s -> %s", remote_opened ? rm : l,
+			    remote_opened ? l : rm);
+		free(l);
+		free(rm);
+	}
+}

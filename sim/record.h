@@ -1,0 +1,52 @@
+/*
+ * record.h - one event or one flow as named fields, the common shape that
+ * expectations and reports read. Values are kept as text with their JSON
+ * type, in the order they were added.
+ */
+#ifndef PORTLAB_RECORD_H
+#define PORTLAB_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct json;
+
+enum field_type { FIELD_STRING, FIELD_NUMBER, FIELD_BOOL, FIELD_NULL };
+
+struct field {
+	char *key;
+	char *value;
+	enum field_type type;
+};
+
+struct record {
+	struct field *fields;
+	size_t n;
+};
+
+/* record_set - add or replace KEY. */
+void record_set(struct record *r, const char *key, const char *value, enum field_type type);
+void record_setf(struct record *r, const char *key, enum field_type type, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* record_get - the value of KEY as text, or NULL when absent (or JSON null). */
+const char *record_get(const struct record *r, const char *key);
+void record_clear(struct record *r);
+
+/*
+ * record_parse_json - a flat JSON object (one line from a scenario program)
+ * into R. Returns 0, or -1 when LINE is not such an object.
+ */
+int record_parse_json(struct record *r, const char *line);
+/* record_json - R as a JSON object member KEY (NULL inside an array). */
+void record_json(struct json *j, const char *key, const struct record *r);
+
+/*
+ * record_add_endpoints - derive local_addr/port, remote_addr/port and the
+ * oriented "tuple" of an event from its local/remote/call fields.
+ */
+void record_add_endpoints(struct record *r);
+
+/* endpoint_split - "a:p" or "[v6]:p" into ADDR (no brackets, IPv4-mapped made plain) and PORT. */
+bool endpoint_split(const char *text, char *addr, size_t len, unsigned *port);
+
+#endif

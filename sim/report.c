@@ -1,0 +1,258 @@
+/* report.c - print a run's outcome (see report.h). */
+#include "report.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "lab.h"
+#include "record.h"
+
+#define MAX_EVENT_ROWS 40
+#define MAX_FLOW_ROWS 12
+
+static bool colour(FILE *out)
+{
+	return isatty(fileno(out)) && !getenv("NO_COLOR");
+}
+
+static const char *get(const struct record *r, const char *key)
+{
+	const char *v = record_get(r, key);
+	return v ? v : "";
+}
+
+/* is_socket_call - events worth a row: the socket API, not notes. */
+static bool is_socket_call(const struct record *r)
+{
+	static const char *const calls[] = { "socket", "bind", "listen", "accept", "connect",
+		"close", "shutdown", "setsockopt", "sendto", "recvfrom", "send", "recv", "read",
+		"write", "socket-table", NULL };
+	const char *call = get(r, "call");
+
+	for (size_t i = 0; calls[i]; i++)
+		if (!strcmp(call, calls[i]))
+			return true;
+	return false;
+}
+
+static void print_events(FILE *out, const struct outcome *o, bool verbose)
+{
+	size_t wrole = 4, wcall = 4, wlocal = 5, shown = 0, total = 0;
+
+	for (size_t i = 0; i < o->data.nevents; i++) {
+		const struct record *r = &o->data.events[i];
+		if (!is_socket_call(r))
+			continue;
+		total++;
+		if (strlen(get(r, "role")) > wrole) wrole = strlen(get(r, "role"));
+		if (strlen(get(r, "call")) > wcall) wcall = strlen(get(r, "call"));
+		if (strlen(get(r, "local")) > wlocal) wlocal = strlen(get(r, "local"));
+	}
+	if (!total)
+		return;
+	fprintf(out, "\nsocket events\n  %-*s  %-*s  %-14s %-*s  %s\n", (int)wrole, "ROLE",
+		(int)wcall, "CALL", "RESULT", (int)wlocal, "LOCAL", "REMOTE");
+	for (size_t i = 0; i < o->data.nevents; i++) {
+		const struct record *r = &o->data.events[i];
+		char result[32];
+		if (!is_socket_call(r))
+			continue;
+		if (!verbose && shown == MAX_EVENT_ROWS) {
+			fprintf(out, "  ... %zu more (portlab run --verbose, or result.json)\n",
+				total - shown);
+			break;
+		}
+		if (!strcmp(get(r, "call"), "socket-table"))
+			snprintf(result, sizeof(result), "%s", get(r, "state"));
+		else if (!strcmp(get(r, "ok"), "false"))
+			snprintf(result, sizeof(result), "%s", get(r, "errno"));
+		else if (record_get(r, "bytes"))
+			snprintf(result, sizeof(result), "ok %s bytes", get(r, "bytes"));
+		else if (!strcmp(get(r, "call"), "accept"))
+			snprintf(result, sizeof(result), "ok fd %s", get(r, "fd"));
+		else
+			snprintf(result, sizeof(result), "ok");
+		fprintf(out, "  %-*s  %-*s  %-14s %-*s  %s\n", (int)wrole, get(r, "role"), (int)wcall,
+			get(r, "call"), result, (int)wlocal, get(r, "local"), get(r, "remote"));
+		shown++;
+	}
+}
+
+static void print_flows(FILE *out, const struct outcome *o, bool verbose)
+{
+	fprintf(out, "\nconnections on the wire\n");
+	for (size_t c = 0; c < o->data.ncaptures; c++) {
+		const struct run_capture *cap = &o->data.captures[c];
+		size_t wt = 5;
+
+		for (size_t i = 0; i < cap->nflows; i++)
+			if (strlen(get(&cap->flows[i], "tuple")) > wt)
+				wt = strlen(get(&cap->flows[i], "tuple"));
+		fprintf(out, "  %s: %zu flow%s\n", cap->name, cap->nflows, cap->nflows == 1 ? "" : "s");
+		if (!cap->nflows)
+			continue;
+		fprintf(out, "    %-5s  %-*s  %-6s %-10s %13s %13s  %s\n", "PROTO", (int)wt,
+			"FOUR-TUPLE (ORIG -> RESP)", "STATE", "HISTORY", "ORIG PKT/BYTE",
+			"RESP PKT/BYTE", "ICMP");
+		for (size_t i = 0; i < cap->nflows; i++) {
+			const struct record *f = &cap->flows[i];
+			char ob[32], rb[32];
+			if (!verbose && i == MAX_FLOW_ROWS) {
+				fprintf(out, "    ... %zu more\n", cap->nflows - i);
+				break;
+			}
+			snprintf(ob, sizeof(ob), "%s/%s", get(f, "orig_pkts"), get(f, "orig_bytes"));
+			snprintf(rb, sizeof(rb), "%s/%s", get(f, "resp_pkts"), get(f, "resp_bytes"));
+			fprintf(out, "    %-5s  %-*s  %-6s %-10s %13s %13s  %s\n", get(f, "proto"),
+				(int)wt, get(f, "tuple"), get(f, "conn_state"), get(f, "history"),
+				ob, rb, get(f, "icmp"));
+		}
+	}
+}
+
+void report_text(FILE *out, const struct outcome *o, bool verbose)
+{
+	const struct lab *lab = o->lab;
+	bool c = colour(out);
+	size_t wtext = 10, passed = 0;
+
+	fprintf(out, "lab %s (run %s, %s)\n", lab->name, o->run_id, o->started);
+	if (lab->title)
+		fprintf(out, "  %s\n", lab->title);
+	if (o->runner)
+		print_events(out, o, verbose);
+	if (o->data.ncaptures)
+		print_flows(out, o, verbose);
+	for (size_t i = 0; i < o->nverdicts; i++)
+		if (strlen(o->verdicts[i].text) > wtext)
+			wtext = strlen(o->verdicts[i].text);
+	fprintf(out, "\nverdicts\n");
+	for (size_t i = 0; i < o->nverdicts; i++) {
+		const struct verdict *v = &o->verdicts[i];
+		passed += v->passed;
+		fprintf(out, "  %s%s%s  %-*s  %s\n", c ? (v->passed ? "\033[32m" : "\033[1;31m") : "",
+			v->passed ? "PASS" : "FAIL", c ? "\033[0m" : "", (int)wtext, v->text, v->detail);
+		if (!v->passed && v->line)
+			fprintf(out, "        %*s  %s:%d: %s\n", (int)wtext, "", lab->file, v->line, v->check);
+	}
+	if (o->runner)
+		for (size_t i = 0; i < o->runner->nnotes; i++)
+			fprintf(out, "  note  %s\n", o->runner->notes[i]);
+	fprintf(out, "\n%s%s%s: %zu of %zu expectations hold%s\n",
+		c ? (o->passed ? "\033[1;32m" : "\033[1;31m") : "", o->passed ? "PASS" : "FAIL",
+		c ? "\033[0m" : "", passed, o->nverdicts, o->interrupted ? " (interrupted)" : "");
+	if (o->captures && o->captures->n) {
+		fprintf(out, "captures in %s/ (open in Wireshark: wireshark -r %s)\n", o->dir,
+			o->captures->caps[0].file);
+		fprintf(out, "result in %s/result.json\n", o->dir);
+	}
+}
+
+static void json_steps(struct json *j, const struct outcome *o)
+{
+	json_begin_array(j, "programs");
+	for (size_t i = 0; o->runner && i < o->runner->nprocs; i++) {
+		const struct proc *p = &o->runner->procs[i];
+		json_begin_object(j, NULL);
+		json_string(j, "role", p->role);
+		json_string(j, "host", p->host);
+		json_string(j, "program", p->path);
+		if (WIFEXITED(p->status))
+			json_int(j, "exit", WEXITSTATUS(p->status));
+		else
+			json_null(j, "exit");
+		if (WIFSIGNALED(p->status))
+			json_string(j, "signal", sigabbrev_np(WTERMSIG(p->status)));
+		else
+			json_null(j, "signal");
+		json_bool(j, "timed_out", p->timed_out);
+		json_double(j, "seconds", p->ended - p->started);
+		json_string(j, "stderr", p->errlog);
+		json_end_object(j);
+	}
+	json_end_array(j);
+}
+
+static void json_captures(struct json *j, const struct outcome *o)
+{
+	json_begin_array(j, "captures");
+	for (size_t i = 0; o->captures && i < o->captures->n; i++) {
+		const struct capture *c = &o->captures->caps[i];
+		const struct capture_summary *s = o->summaries ? &o->summaries[i] : NULL;
+		json_begin_object(j, NULL);
+		json_string(j, "name", c->name);
+		json_string(j, "host", c->host);
+		json_string(j, "iface", c->iface);
+		json_string(j, "file", c->file);
+		json_int(j, "written", (long long)c->written);
+		json_int(j, "received", (long long)c->received);
+		json_int(j, "dropped", (long long)(c->dropped + c->if_dropped));
+		if (s) {
+			json_int(j, "packets", (long long)s->packets);
+			json_int(j, "truncated", (long long)s->truncated);
+			json_int(j, "malformed", (long long)s->malformed);
+		}
+		json_begin_array(j, "flows");
+		for (size_t k = 0; i < o->data.ncaptures && k < o->data.captures[i].nflows; k++)
+			record_json(j, NULL, &o->data.captures[i].flows[k]);
+		json_end_array(j);
+		json_end_object(j);
+	}
+	json_end_array(j);
+}
+
+void report_json(FILE *out, const struct outcome *o)
+{
+	const struct lab *lab = o->lab;
+	struct json j;
+
+	json_init(&j, out, true);
+	json_begin_object(&j, NULL);
+	json_string(&j, "lab", lab->name);
+	json_string(&j, "title", lab->title);
+	json_string(&j, "run_id", o->run_id);
+	json_string(&j, "started", o->started);
+	json_string(&j, "dir", o->dir);
+	json_bool(&j, "passed", o->passed);
+	json_bool(&j, "interrupted", o->interrupted);
+	json_double(&j, "build_seconds", o->build_seconds);
+	json_double(&j, "run_seconds", o->run_seconds);
+	json_begin_object(&j, "params");
+	for (size_t i = 0; i < lab->nparams; i++)
+		json_string(&j, lab->params[i].name, lab->params[i].value);
+	json_end_object(&j);
+	json_begin_array(&j, "verdicts");
+	for (size_t i = 0; i < o->nverdicts; i++) {
+		const struct verdict *v = &o->verdicts[i];
+		json_begin_object(&j, NULL);
+		json_string(&j, "text", v->text);
+		json_string(&j, "check", v->check);
+		json_bool(&j, "passed", v->passed);
+		json_string(&j, "detail", v->detail);
+		if (v->line)
+			json_int(&j, "line", v->line);
+		else
+			json_null(&j, "line");
+		json_end_object(&j);
+	}
+	json_end_array(&j);
+	json_begin_array(&j, "problems");
+	for (size_t i = 0; o->runner && i < o->runner->nproblems; i++)
+		json_string(&j, NULL, o->runner->problems[i]);
+	json_end_array(&j);
+	json_begin_array(&j, "notes");
+	for (size_t i = 0; o->runner && i < o->runner->nnotes; i++)
+		json_string(&j, NULL, o->runner->notes[i]);
+	json_end_array(&j);
+	json_steps(&j, o);
+	json_captures(&j, o);
+	json_begin_array(&j, "events");
+	for (size_t i = 0; i < o->data.nevents; i++)
+		record_json(&j, NULL, &o->data.events[i]);
+	json_end_array(&j);
+	json_end_object(&j);
+	json_end(&j);
+}

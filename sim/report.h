@@ -1,0 +1,42 @@
+/* report.h - a run's outcome for people (aligned text) and machines (JSON). */
+#ifndef PORTLAB_REPORT_H
+#define PORTLAB_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "analyse.h"
+#include "capture.h"
+#include "expect.h"
+#include "steps.h"
+
+struct lab;
+
+struct verdict {
+	char *text;
+	char *check;      /* the check as written, or what portlab checks by itself */
+	bool passed;
+	char *detail;
+	int line;         /* in the lab file; 0 for portlab's own checks */
+};
+
+/* Everything one run produced. */
+struct outcome {
+	const struct lab *lab;
+	const char *run_id, *dir;
+	char started[32];
+	double build_seconds, run_seconds;
+	struct runner *runner;
+	struct capture_set *captures;
+	struct capture_summary *summaries; /* one per capture */
+	struct run_data data;
+	struct verdict *verdicts;
+	size_t nverdicts;
+	bool interrupted;
+	bool passed;
+};
+
+void report_text(FILE *out, const struct outcome *o, bool verbose);
+void report_json(FILE *out, const struct outcome *o);
+
+#endif

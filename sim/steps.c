@@ -1,0 +1,637 @@
+/*
+ * steps.c - run a lab's steps (see steps.h).
+ *
+ * Everything a child needs is prepared before fork(): the capture thread
+ * may hold locks, so the child only makes system calls until it execs.
+ */
+#include "steps.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lab.h"
+#include "netns.h"
+#include "paths.h"
+#include "record.h"
+#include "sockets.h"
+#include "util.h"
+
+#define MAX_LINE (64 * 1024)
+
+extern char **environ;
+
+static const struct {
+	const char *name;
+	int number;
+} cap_names[] = {
+	{ "chown", 0 }, { "dac_override", 1 }, { "net_bind_service", 10 },
+	{ "net_broadcast", 11 }, { "net_admin", 12 }, { "net_raw", 13 },
+	{ "sys_admin", 21 }, { "sys_resource", 24 },
+};
+
+int cap_number(const char *name)
+{
+	if (!strncasecmp(name, "cap_", 4))
+		name += 4;
+	for (size_t i = 0; i < sizeof(cap_names) / sizeof(cap_names[0]); i++)
+		if (!strcasecmp(name, cap_names[i].name))
+			return cap_names[i].number;
+	return -1;
+}
+
+static void problem(struct runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(struct runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void problem(struct runner *r, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = xstrdup("(out of memory)");
+	va_end(ap);
+	r->problems = xrealloc(r->problems, sizeof(char *) * (r->nproblems + 1));
+	r->problems[r->nproblems++] = s;
+	if (r->progress)
+		fprintf(stderr, "  ! %s\n", s);
+}
+
+static void note(struct runner *r, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = xstrdup("(out of memory)");
+	va_end(ap);
+	r->notes = xrealloc(r->notes, sizeof(char *) * (r->nnotes + 1));
+	r->notes[r->nnotes++] = s;
+}
+
+static bool executable(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+char *program_path(const struct runner *r, const struct lab_step *step)
+{
+	const char *prog = step->argv[0];
+	size_t rl = strlen(step->role);
+	char *lab_base = strrchr(r->lab->dir, '/') ? strrchr(r->lab->dir, '/') + 1 : r->lab->dir;
+
+	for (size_t i = 0; i < r->nuse; i++)
+		if (!strncmp(r->use[i], step->role, rl) && r->use[i][rl] == '=')
+			prog = r->use[i] + rl + 1;
+	if (strchr(prog, '/')) {
+		if (executable(prog))
+			return realpath(prog, NULL);
+		pl_warn("%s (role %s): not an executable file", prog, step->role);
+		return NULL;
+	}
+	char *tries[] = {
+		xasprintf("%s/scenarios/%s/%s", exe_dir(), lab_base, prog),
+		xasprintf("%s/%s", r->lab->dir, prog),
+		xasprintf("%s/scenarios/tools/%s", exe_dir(), prog),
+		labs_dir() ? xasprintf("%s/tools/%s", labs_dir(), prog) : NULL,
+	};
+	char *found = NULL;
+	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
+		if (!found && tries[i] && executable(tries[i]))
+			found = tries[i];
+		else
+			free(tries[i]);
+	}
+	if (!found)
+		pl_warn("%s:%d: program '%s' not found (is it built? 'make' builds scenarios/*/*.c)",
+			r->lab->file, step->line, prog);
+	return found;
+}
+
+/* What the child needs, made before fork(). */
+struct launch {
+	int netns_fd;
+	int out_w, err_fd, null_fd;
+	char *path;
+	char **argv, **envp;
+	bool drop;
+	uid_t uid;
+	gid_t gid;
+	int caps[8];
+	size_t ncaps;
+};
+
+/* child - become the program; only system calls from here to exec. */
+static void __attribute__((noreturn)) child(const struct launch *l)
+{
+	static const char fail_setns[] = "portlab: cannot enter the host's namespace\n";
+	static const char fail_user[] = "portlab: cannot change to the step's user\n";
+	static const char fail_exec[] = "portlab: cannot execute the program\n";
+
+	setpgid(0, 0); /* Ctrl-C reaches portlab, which stops the programs itself */
+	dup2(l->null_fd, STDIN_FILENO);
+	dup2(l->out_w, STDOUT_FILENO);
+	dup2(l->err_fd, STDERR_FILENO);
+	if (setns(l->netns_fd, CLONE_NEWNET) < 0) {
+		(void)!write(STDERR_FILENO, fail_setns, sizeof(fail_setns) - 1);
+		_exit(126);
+	}
+	if (l->drop) {
+		struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+		struct __user_cap_data_struct data[2] = { 0 };
+
+		for (size_t i = 0; i < l->ncaps; i++) {
+			data[l->caps[i] / 32].effective |= 1u << (l->caps[i] % 32);
+			data[l->caps[i] / 32].permitted |= 1u << (l->caps[i] % 32);
+			data[l->caps[i] / 32].inheritable |= 1u << (l->caps[i] % 32);
+		}
+		if (prctl(PR_SET_KEEPCAPS, 1L, 0L, 0L, 0L) < 0 || setgroups(0, NULL) < 0 ||
+		    setgid(l->gid) < 0 || setuid(l->uid) < 0 ||
+		    syscall(SYS_capset, &hdr, data) < 0) {
+			(void)!write(STDERR_FILENO, fail_user, sizeof(fail_user) - 1);
+			_exit(126);
+		}
+		/* ambient capabilities survive exec of an ordinary binary */
+		for (size_t i = 0; i < l->ncaps; i++)
+			if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (long)l->caps[i], 0L, 0L) < 0) {
+				(void)!write(STDERR_FILENO, fail_user, sizeof(fail_user) - 1);
+				_exit(126);
+			}
+	}
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0L, 0L, 0L); /* after setuid, which clears it */
+	/* the program starts with 0, 1 and 2 only: its first socket is descriptor 3,
+	 * as in a textbook, and it holds none of portlab's capture sockets */
+	if (syscall(SYS_close_range, 3U, ~0U, 0U) < 0)
+		for (int fd = 3; fd < 1024; fd++)
+			close(fd);
+	execve(l->path, l->argv, l->envp);
+	(void)!write(STDERR_FILENO, fail_exec, sizeof(fail_exec) - 1);
+	_exit(127);
+}
+
+static char **make_env(const struct runner *r, const struct proc *p)
+{
+	size_t n = 0;
+	char **env;
+
+	while (environ[n])
+		n++;
+	env = xcalloc(n + 4, sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		env[i] = environ[i];
+	env[n] = xasprintf("PORTLAB_ROLE=%s", p->role);
+	env[n + 1] = xasprintf("PORTLAB_HOST=%s", p->host);
+	env[n + 2] = xasprintf("PORTLAB_RUN=%s", r->run_id);
+	return env;
+}
+
+static void free_env(char **env)
+{
+	size_t n = 0;
+
+	while (env[n])
+		n++;
+	for (size_t i = n - 3; i < n; i++)
+		free(env[i]);
+	free(env);
+}
+
+/* resolve_user - NAME or a number into UID/GID; returns 0 or -1. */
+static int resolve_user(const char *name, uid_t *uid, gid_t *gid)
+{
+	struct passwd *pw;
+	char *end;
+	long v = strtol(name, &end, 10);
+
+	if (!*end && end != name && v >= 0) {
+		*uid = (uid_t)v;
+		*gid = (gid_t)v;
+		return 0;
+	}
+	pw = getpwnam(name);
+	if (!pw)
+		return -1;
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	return 0;
+}
+
+/* spawn - start STEP's program (or the socket-table reader); returns the proc or NULL. */
+static struct proc *spawn(struct runner *r, const struct lab_step *step)
+{
+	struct launch l = { .netns_fd = -1, .out_w = -1, .err_fd = -1, .null_fd = -1 };
+	struct proc p = { .step = step, .out = -1 };
+	int pipefd[2] = { -1, -1 };
+	char *ns = netns_name(r->run_id, r->lab->hosts[step->host].name);
+	char *nspath = xasprintf(NETNS_DIR "/%s", ns);
+	struct proc *res = NULL;
+
+	p.role = xstrdup(step->role);
+	p.host = xstrdup(r->lab->hosts[step->host].name);
+	if (step->kind == STEP_SOCKETS) {
+		p.path = xasprintf("%s/portlab", exe_dir());
+		l.argv = xcalloc(3, sizeof(char *));
+		l.argv[0] = xstrdup("portlab");
+		l.argv[1] = xstrdup("_sockets");
+	} else {
+		p.path = program_path(r, step);
+		if (!p.path) {
+			problem(r, "%s: program not found", step->role);
+			goto out;
+		}
+		l.argv = xcalloc(step->argc + 1, sizeof(char *));
+		l.argv[0] = xstrdup(p.path);
+		for (size_t i = 1; i < step->argc; i++)
+			l.argv[i] = xstrdup(step->argv[i]);
+	}
+	l.path = p.path;
+	if (step->user) {
+		l.drop = true;
+		if (resolve_user(step->user, &l.uid, &l.gid) < 0) {
+			problem(r, "%s: no user '%s' on this machine", step->role, step->user);
+			goto out;
+		}
+		for (size_t i = 0; i < step->ncaps && i < 8; i++)
+			l.caps[l.ncaps++] = cap_number(step->caps[i]);
+	}
+	p.errlog = xasprintf("%s/%s.stderr", r->dir, step->role);
+	l.netns_fd = open(nspath, O_RDONLY | O_CLOEXEC);
+	l.err_fd = open(p.errlog, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	l.null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (l.netns_fd < 0 || l.err_fd < 0 || l.null_fd < 0 || pipe2(pipefd, O_CLOEXEC) < 0) {
+		problem(r, "%s: cannot prepare the program: %s", step->role, strerror(errno));
+		goto out;
+	}
+	l.out_w = pipefd[1];
+	l.envp = make_env(r, &p);
+	fflush(NULL);
+	p.pid = fork();
+	if (p.pid < 0) {
+		problem(r, "%s: fork: %s", step->role, strerror(errno));
+		goto out;
+	}
+	if (p.pid == 0)
+		child(&l);
+	setpgid(p.pid, p.pid); /* also here, so that a kill cannot race the child's own call */
+	p.out = pipefd[0];
+	pipefd[0] = -1;
+	if (fcntl(p.out, F_SETFL, O_NONBLOCK) < 0)
+		pl_warn_errno("fcntl");
+	p.started = now_seconds();
+	p.deadline = p.started + step->timeout;
+	p.running = true;
+	r->procs = xrealloc(r->procs, sizeof(p) * (r->nprocs + 1));
+	r->procs[r->nprocs] = p;
+	res = &r->procs[r->nprocs++];
+	memset(&p, 0, sizeof(p));
+out:
+	if (l.envp)
+		free_env(l.envp);
+	for (size_t i = 0; l.argv && l.argv[i]; i++)
+		free(l.argv[i]);
+	free(l.argv);
+	for (int i = 0; i < 2; i++)
+		if (pipefd[i] >= 0)
+			close(pipefd[i]);
+	if (l.netns_fd >= 0)
+		close(l.netns_fd);
+	if (l.err_fd >= 0)
+		close(l.err_fd);
+	if (l.null_fd >= 0)
+		close(l.null_fd);
+	if (!res) {
+		free(p.role);
+		free(p.host);
+		free(p.path);
+		free(p.errlog);
+	}
+	free(ns);
+	free(nspath);
+	return res;
+}
+
+/* add_event - one line of PROC's output as an event. */
+static void add_event(struct runner *r, struct proc *p, const char *line)
+{
+	struct record ev = { 0 };
+
+	p->lines++;
+	if (!*line)
+		return;
+	if (record_parse_json(&ev, line) < 0) {
+		record_clear(&ev);
+		if (r->nnotes < 50)
+			note(r, "%s printed a line that is not a JSON event: %.80s", p->role, line);
+		return;
+	}
+	record_set(&ev, "role", p->role, FIELD_STRING);
+	record_set(&ev, "host", p->host, FIELD_STRING);
+	record_setf(&ev, "seq", FIELD_NUMBER, "%zu", r->nevents + 1);
+	record_add_endpoints(&ev);
+	r->events = xrealloc(r->events, sizeof(ev) * (r->nevents + 1));
+	r->events[r->nevents++] = ev;
+}
+
+/* read_output - take what PROC has written; close at end of file. */
+static void read_output(struct runner *r, struct proc *p)
+{
+	for (;;) {
+		if (p->len + 4096 > p->cap)
+			p->buf = xrealloc(p->buf, p->cap = p->cap ? p->cap * 2 : 8192);
+		ssize_t n = read(p->out, p->buf + p->len, p->cap - p->len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0 || errno != EAGAIN) {
+				close(p->out);
+				p->out = -1;
+				if (p->len) { /* a last line without its newline */
+					p->buf[p->len] = '\0';
+					add_event(r, p, p->buf);
+					p->len = 0;
+				}
+			}
+			return;
+		}
+		p->len += (size_t)n;
+		char *start = p->buf, *nl;
+		while ((nl = memchr(start, '\n', p->len - (size_t)(start - p->buf)))) {
+			*nl = '\0';
+			add_event(r, p, start);
+			start = nl + 1;
+		}
+		p->len -= (size_t)(start - p->buf);
+		memmove(p->buf, start, p->len);
+		if (p->len > MAX_LINE) {
+			note(r, "%s printed a line longer than %d bytes; dropped", p->role, MAX_LINE);
+			p->len = 0;
+		}
+	}
+}
+
+static const char *describe_status(int status, char *buf, size_t len)
+{
+	if (WIFEXITED(status))
+		snprintf(buf, len, "exit %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, len, "killed by %s", sigabbrev_np(WTERMSIG(status)) ?
+			 sigabbrev_np(WTERMSIG(status)) : "a signal");
+	else
+		snprintf(buf, len, "status %d", status);
+	return buf;
+}
+
+/* reap - notice ended programs and judge how they ended. */
+static void reap(struct runner *r)
+{
+	for (size_t i = 0; i < r->nprocs; i++) {
+		struct proc *p = &r->procs[i];
+		int status;
+
+		if (!p->running || waitpid(p->pid, &status, WNOHANG) != p->pid)
+			continue;
+		p->running = false;
+		p->status = status;
+		p->ended = now_seconds();
+		if (p->out >= 0)
+			read_output(r, p);
+		kill(-p->pid, SIGKILL); /* anything it left in its group */
+		char how[64];
+		describe_status(status, how, sizeof(how));
+		if (p->timed_out)
+			problem(r, "%s (on %s) did not finish within %g s and was killed", p->role,
+				p->host, p->step->timeout);
+		else if (p->stopped && WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM)
+			; /* stopped as the lab asked */
+		else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			problem(r, "%s (on %s) ended with %s; its stderr is in %s", p->role, p->host,
+				how, p->errlog);
+		if (r->progress)
+			fprintf(stderr, "  %-10s on %-10s %s after %.2f s\n", p->role, p->host,
+				p->timed_out ? "timed out" : how, p->ended - p->started);
+	}
+}
+
+/*
+ * pump - read output, reap and enforce timeouts for up to WAIT_MS.
+ * Returns -1 when interrupted.
+ */
+static int pump(struct runner *r, int wait_ms)
+{
+	struct pollfd fds[r->nprocs + 1];
+	size_t nfds = 0;
+	double now = now_seconds();
+
+	for (size_t i = 0; i < r->nprocs; i++) {
+		struct proc *p = &r->procs[i];
+		if (p->out >= 0) {
+			fds[nfds].fd = p->out;
+			fds[nfds].events = POLLIN;
+			nfds++;
+		}
+		if (p->running && p->deadline - now < wait_ms / 1000.0)
+			wait_ms = p->deadline > now ? (int)((p->deadline - now) * 1000) + 1 : 0;
+	}
+	if (poll(fds, nfds, wait_ms) < 0 && errno != EINTR)
+		pl_warn_errno("poll");
+	for (size_t i = 0; i < r->nprocs; i++)
+		if (r->procs[i].out >= 0)
+			read_output(r, &r->procs[i]);
+	reap(r);
+	now = now_seconds();
+	for (size_t i = 0; i < r->nprocs; i++) {
+		struct proc *p = &r->procs[i];
+		if (p->running && !p->timed_out && now >= p->deadline) {
+			p->timed_out = true;
+			kill(-p->pid, SIGKILL);
+		}
+	}
+	return *r->interrupted ? -1 : 0;
+}
+
+static struct proc *find_proc(struct runner *r, const char *role)
+{
+	for (size_t i = r->nprocs; i-- > 0;)
+		if (!strcmp(r->procs[i].role, role) && r->procs[i].step->kind != STEP_SOCKETS)
+			return &r->procs[i];
+	return NULL;
+}
+
+/* wait_exit - until P ends; returns -1 when interrupted. */
+static int wait_exit(struct runner *r, struct proc *p)
+{
+	while (p->running || p->out >= 0) {
+		if (pump(r, 50) < 0)
+			return -1;
+		if (!p->running && p->out >= 0) { /* ended, but a child of it holds the pipe */
+			close(p->out);
+			p->out = -1;
+		}
+	}
+	return 0;
+}
+
+/* wait_listen - until ROLE's host has the listener; returns 0, 1 if it never came, -1 interrupted. */
+static int wait_listen(struct runner *r, const struct lab_step *step)
+{
+	struct proc *p = find_proc(r, step->role);
+	double deadline = now_seconds() + step->timeout;
+	char netdir[64];
+
+	snprintf(netdir, sizeof(netdir), "/proc/%d/net", (int)p->pid);
+	for (;;) {
+		if (p->running && socktable_has_listener(netdir, step->proto, step->endpoint))
+			return 0;
+		if (!p->running) {
+			problem(r, "%s ended before it listened on %s %s", step->role,
+				step->proto == IPPROTO_TCP ? "tcp" : "udp", step->endpoint);
+			return 1;
+		}
+		if (now_seconds() > deadline) {
+			problem(r, "%s did not listen on %s %s within %g s", step->role,
+				step->proto == IPPROTO_TCP ? "tcp" : "udp", step->endpoint, step->timeout);
+			return 1;
+		}
+		if (pump(r, 2) < 0)
+			return -1;
+	}
+}
+
+static void say_step(const struct runner *r, const struct lab_step *s)
+{
+	if (!r->progress)
+		return;
+	switch (s->kind) {
+	case STEP_START:
+	case STEP_RUN:
+		fprintf(stderr, "  %-5s %s on %s:", s->kind == STEP_START ? "start" : "run", s->role,
+			r->lab->hosts[s->host].name);
+		for (size_t i = 0; i < s->argc; i++)
+			fprintf(stderr, " %s", s->argv[i]);
+		fputc('\n', stderr);
+		break;
+	case STEP_WAIT_LISTEN:
+		fprintf(stderr, "  wait  %s listening on %s %s\n", s->role,
+			s->proto == IPPROTO_TCP ? "tcp" : "udp", s->endpoint);
+		break;
+	case STEP_WAIT_EXIT:
+		fprintf(stderr, "  wait  %s to end\n", s->role);
+		break;
+	case STEP_STOP:
+		fprintf(stderr, "  stop  %s\n", s->role);
+		break;
+	case STEP_SOCKETS:
+		fprintf(stderr, "  read  the socket table of %s\n", r->lab->hosts[s->host].name);
+		break;
+	}
+}
+
+int runner_run(struct runner *r)
+{
+	const struct lab *lab = r->lab;
+	int rc = 0;
+
+	for (size_t i = 0; i < lab->nsteps && rc == 0; i++) {
+		const struct lab_step *s = &lab->steps[i];
+		struct proc *p;
+
+		say_step(r, s);
+		switch (s->kind) {
+		case STEP_START:
+			if (!spawn(r, s))
+				rc = 1;
+			break;
+		case STEP_RUN:
+		case STEP_SOCKETS:
+			p = spawn(r, s);
+			if (!p)
+				rc = 1;
+			else if (wait_exit(r, p) < 0)
+				rc = -1;
+			break;
+		case STEP_WAIT_LISTEN:
+			rc = wait_listen(r, s);
+			break;
+		case STEP_WAIT_EXIT:
+			if (wait_exit(r, find_proc(r, s->role)) < 0)
+				rc = -1;
+			break;
+		case STEP_STOP:
+			p = find_proc(r, s->role);
+			if (p->running) {
+				p->stopped = true;
+				kill(-p->pid, SIGTERM);
+			}
+			if (wait_exit(r, p) < 0)
+				rc = -1;
+			break;
+		}
+	}
+	if (rc > 0)
+		problem(r, "the remaining steps were not run");
+	/* the background programs end on their own, each within its timeout */
+	for (size_t i = 0; i < r->nprocs && rc >= 0; i++)
+		if (wait_exit(r, &r->procs[i]) < 0)
+			rc = -1;
+	if (rc < 0)
+		runner_kill(r);
+	return rc < 0 ? -1 : 0;
+}
+
+void runner_kill(struct runner *r)
+{
+	for (size_t i = 0; i < r->nprocs; i++) {
+		struct proc *p = &r->procs[i];
+		if (p->running) {
+			kill(-p->pid, SIGKILL);
+			while (waitpid(p->pid, &p->status, 0) < 0 && errno == EINTR)
+				;
+			p->running = false;
+			p->ended = now_seconds();
+		}
+		if (p->out >= 0) {
+			close(p->out);
+			p->out = -1;
+		}
+	}
+}
+
+void runner_free(struct runner *r)
+{
+	runner_kill(r);
+	for (size_t i = 0; i < r->nprocs; i++) {
+		free(r->procs[i].role);
+		free(r->procs[i].host);
+		free(r->procs[i].path);
+		free(r->procs[i].buf);
+		free(r->procs[i].errlog);
+	}
+	free(r->procs);
+	for (size_t i = 0; i < r->nevents; i++)
+		record_clear(&r->events[i]);
+	free(r->events);
+	for (size_t i = 0; i < r->nproblems; i++)
+		free(r->problems[i]);
+	free(r->problems);
+	for (size_t i = 0; i < r->nnotes; i++)
+		free(r->notes[i]);
+	free(r->notes);
+}

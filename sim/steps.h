@@ -1,0 +1,65 @@
+/*
+ * steps.h - run a lab's steps: scenario programs inside hosts, in the
+ * background or the foreground, each with a timeout; collect the JSON
+ * events they print.
+ */
+#ifndef PORTLAB_STEPS_H
+#define PORTLAB_STEPS_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct lab;
+struct lab_step;
+struct record;
+
+struct proc {
+	const struct lab_step *step;
+	char *role, *host, *path;
+	pid_t pid;
+	int out;                 /* its stdout, -1 once closed */
+	char *buf;               /* a partial line */
+	size_t len, cap;
+	double started, deadline, ended;
+	bool running, timed_out, stopped;
+	int status;
+	char *errlog;            /* its stderr */
+	size_t lines;
+};
+
+struct runner {
+	const struct lab *lab;
+	const char *run_id, *dir;
+	char **use;              /* "ROLE=PATH" */
+	size_t nuse;
+	bool progress;           /* tell people what happens, on stderr */
+	struct proc *procs;
+	size_t nprocs;
+	struct record *events;
+	size_t nevents;
+	char **problems;         /* why the run itself failed */
+	size_t nproblems;
+	char **notes;            /* worth saying, not a failure */
+	size_t nnotes;
+	volatile sig_atomic_t *interrupted;
+};
+
+/* cap_number - the capability called NAME ("net_bind_service"), or -1. */
+int cap_number(const char *name);
+
+/* program_path - where ROLE's program for STEP is, or NULL after saying why. */
+char *program_path(const struct runner *r, const struct lab_step *step);
+
+/*
+ * runner_run - run every step, then wait for the background programs.
+ * Returns 0 when the steps ran (their failures are in problems), -1 when
+ * interrupted.
+ */
+int runner_run(struct runner *r);
+/* runner_kill - kill every program still running (and its children). */
+void runner_kill(struct runner *r);
+void runner_free(struct runner *r);
+
+#endif
