@@ -1,9 +1,9 @@
 # portlab - network lab simulator for clients, servers and ports.
 #
 #   make            build portlab and the scenario programs into build/
-#   make run        install what is missing, build, run the default labs
-#   make test       install what is missing, build with ASan/UBSan, run pytest
-#   make check      the same as test, without installing anything
+#   make run        ./run-labs: install what is missing, build, run the labs
+#   make test       ./run-tests: install what is missing, build with ASan/UBSan, run pytest
+#   make check      build with ASan/UBSan and run pytest, installing nothing
 #   make bench      benchmarks (docs/benchmarks.md)
 #   make install    PREFIX=/usr/local DESTDIR=...
 
@@ -16,7 +16,6 @@ CFLAGS  += -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wno-missing-field-initializers
 CPPFLAGS += -D_GNU_SOURCE
 LDLIBS_SIM = -lpcap -lpthread
-DEFAULT_LABS ?= four-tuple refused
 
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -48,19 +47,15 @@ $(O)/scenarios/%: scenarios/%.c $(LIB_OBJ) scenarios/lib/report.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Iscenarios/lib $(LDFLAGS) -o $@ $< $(LIB_OBJ)
 
-deps:
-	@sh scripts/install-deps
+run:
+	./run-labs
 
-run: deps all
-	@set -e; rc=0; for lab in $(DEFAULT_LABS); do \
-		$(O)/portlab run $$lab || rc=1; done; exit $$rc
+test:
+	./run-tests
 
 check:
 	$(MAKE) O=$(O)/san SAN=1 all
 	PORTLAB=$(abspath $(O)/san/portlab) $(PYTHON) -m pytest -q harness
-
-test: deps
-	@$(MAKE) --no-print-directory check
 
 bench: all
 	@sh bench/run $(O)/portlab
@@ -68,11 +63,12 @@ bench: all
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/portlab
 	install -m 755 $(O)/portlab $(DESTDIR)$(PREFIX)/bin/portlab
-	cp -r scenarios $(O)/scenarios $(DESTDIR)$(PREFIX)/share/portlab/
+	cp -r scenarios $(DESTDIR)$(PREFIX)/share/portlab/
+	cp -r $(O)/scenarios/. $(DESTDIR)$(PREFIX)/share/portlab/scenarios/
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 644 docs/portlab.1 $(DESTDIR)$(PREFIX)/share/man/man1/portlab.1
 
 clean:
 	rm -rf $(O)
 
-.PHONY: all deps run check test bench install clean
+.PHONY: all run check test bench install clean

@@ -120,3 +120,16 @@ def tshark_tuples(pcap, proto="tcp"):
         dst = d4 or "[%s]" % d6
         tuples.add("%s:%s -> %s:%s" % (src, sp, dst, dp))
     return tuples
+
+
+def netns_names():
+    """The names of the namespaces that portlab runs made (portlab-*)."""
+    try:
+        return {n for n in os.listdir("/run/netns") if n.startswith("portlab-")}
+    except FileNotFoundError:
+        return set()
+
+
+def root_links():
+    """Root-namespace links whose names start with pl."""
+    return {n for n in os.listdir("/sys/class/net") if n.startswith("pl")}

@@ -127,7 +127,8 @@ static const char *captures_root(const struct options *opt)
 
 	if (opt->captures)
 		return opt->captures;
-	char *try = xasprintf("%s/../captures", exe_dir());
+	/* the captures/ folder beside scenarios/, in a source tree */
+	char *try = xasprintf("%s/../captures", labs_dir() ? labs_dir() : exe_dir());
 	char *real = realpath(try, NULL);
 	char cwd[4096];
 	free(try);

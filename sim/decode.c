@@ -192,6 +192,7 @@ static enum pkt_kind decode_icmp(struct cursor c, size_t l4len, struct pkt *p,
 	/* an error standing alone is keyed by its type and code, like zeek */
 	p->id.sport = type;
 	p->id.dport = code;
+	p->id.error = true;
 	p->payload_len = (uint32_t)(l4len - 8);
 	decode_quote(c, p);
 	return kind(p, PKT_ICMP_ERR);

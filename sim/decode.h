@@ -102,6 +102,7 @@ struct pkt_id {
 	uint8_t proto;           /* IPPROTO_TCP, _UDP, _ICMP, _ICMPV6 */
 	struct pl_addr src, dst;
 	uint16_t sport, dport;   /* ICMP echo: both are the echo id */
+	bool error;              /* an ICMP error keyed by sport = type, dport = code */
 };
 
 struct pkt {

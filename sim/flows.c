@@ -46,6 +46,7 @@ struct rec {
 	struct flow f;
 	uint16_t kp_orig, kp_resp; /* key ports: TCP/UDP ports, ICMP echo id or type/code */
 	uint32_t hash;
+	bool error;                /* an ICMP error flow: its key never matches an echo's */
 	bool isn_known;            /* f.isn holds orig's ISN (from its SYN, or a SYN-ACK's ack) */
 	bool any_syn;              /* a SYN was seen from either side */
 	struct endpoint ep[2];     /* [0] orig, [1] resp */
@@ -138,7 +139,7 @@ static uint32_t key_hash(const struct pkt_id *id)
 	/* a sum of the two sides does not depend on their order */
 	uint64_t h = side_hash(&id->src, id->sport) + side_hash(&id->dst, id->dport);
 
-	return (uint32_t)mix64(h ^ id->proto);
+	return (uint32_t)mix64(h ^ id->proto ^ (uint64_t)id->error << 8);
 }
 
 /* addr_eq - true when A and B are the same address. */
@@ -153,7 +154,7 @@ static bool addr_eq(const struct pl_addr *a, const struct pl_addr *b)
  */
 static bool rec_match(const struct rec *r, const struct pkt_id *id, bool *from_orig)
 {
-	if (r->f.proto != id->proto)
+	if (r->f.proto != id->proto || r->error != id->error)
 		return false;
 	if (id->sport == r->kp_orig && id->dport == r->kp_resp &&
 	    addr_eq(&id->src, &r->f.orig_h) && addr_eq(&id->dst, &r->f.resp_h)) {
@@ -202,6 +203,7 @@ static struct pkt_id rec_id(const struct rec *r)
 		.dst = r->f.resp_h,
 		.sport = r->kp_orig,
 		.dport = r->kp_resp,
+		.error = r->error,
 	};
 
 	return id;
@@ -454,6 +456,7 @@ static struct rec *new_flow(struct flow_table *ft, size_t slot, uint32_t hash,
 	bool flip = p->id.proto == IPPROTO_TCP && fl == (TH_SYN | TH_ACK);
 
 	r->hash = hash;
+	r->error = p->id.error;
 	r->f.proto = p->id.proto;
 	r->f.orig_h = flip ? p->id.dst : p->id.src;
 	r->f.resp_h = flip ? p->id.src : p->id.dst;

@@ -437,8 +437,10 @@ static int wait_statement(struct parser *p, char **w, int n)
 	prog = find_program(p, w[1]);
 	if (!prog || prog->kind != STEP_START)
 		return bad(p, "no background program '%s' started before this line", w[1]);
+	size_t host = prog->host; /* new_step moves the steps, prog with them */
+	double timeout = prog->timeout;
 	if (n == 3 && !strcmp(w[2], "exit")) {
-		new_step(p, STEP_WAIT_EXIT, w[1])->host = prog->host;
+		new_step(p, STEP_WAIT_EXIT, w[1])->host = host;
 		return 0;
 	}
 	if (n != 5 || strcmp(w[2], "listening") || (strcmp(w[3], "tcp") && strcmp(w[3], "udp")))
@@ -449,10 +451,10 @@ static int wait_statement(struct parser *p, char **w, int n)
 	if (!colon || !colon[1] || *end || port < 1 || port > 65535)
 		return bad(p, "'%s' should be ADDR:PORT (or *:PORT)", w[4]);
 	s = new_step(p, STEP_WAIT_LISTEN, w[1]);
-	s->host = prog->host;
+	s->host = host;
 	s->proto = !strcmp(w[3], "tcp") ? IPPROTO_TCP : IPPROTO_UDP;
 	s->endpoint = xstrdup(w[4]);
-	s->timeout = prog->timeout;
+	s->timeout = timeout;
 	return 0;
 }
 
@@ -465,7 +467,8 @@ static int stop_statement(struct parser *p, char **w, int n)
 	prog = find_program(p, w[1]);
 	if (!prog || prog->kind != STEP_START)
 		return bad(p, "no background program '%s' started before this line", w[1]);
-	new_step(p, STEP_STOP, w[1])->host = prog->host;
+	size_t host = prog->host;
+	new_step(p, STEP_STOP, w[1])->host = host;
 	return 0;
 }
 

@@ -27,6 +27,25 @@ static bool is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* has_labs - does DIR hold at least one lab (a folder with a lab file)? */
+static bool has_labs(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool found = false;
+
+	while (d && !found && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char *path = xasprintf("%s/%s/lab", dir, e->d_name);
+		found = is_file(path);
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
 const char *exe_dir(void)
 {
 	static char dir[PATH_MAX];
@@ -54,21 +73,19 @@ const char *labs_dir(void)
 		snprintf(dir, sizeof(dir), "%s", env);
 		return dir;
 	}
-	/* build/portlab beside scenarios/, or PREFIX/bin beside PREFIX/share/portlab */
-	const char *const rel[] = { "../scenarios", "../share/portlab/scenarios" };
-	for (size_t i = 0; i < 2; i++) {
+	/* build/portlab (or build/san/portlab) below the source tree, or
+	 * PREFIX/bin beside PREFIX/share/portlab */
+	const char *const rel[] = { "../scenarios", "../../scenarios", "../share/portlab/scenarios" };
+	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
 		char *try = xasprintf("%s/%s", exe_dir(), rel[i]);
-		bool found = is_dir(try) && strlen(try) < sizeof(dir);
+		char *real = has_labs(try) ? realpath(try, NULL) : NULL;
+		bool found = real && strlen(real) < sizeof(dir);
 		if (found)
-			strcpy(dir, try);
+			strcpy(dir, real);
 		free(try);
-		if (found) {
-			char *real = realpath(dir, NULL);
-			if (real && strlen(real) < sizeof(dir))
-				strcpy(dir, real);
-			free(real);
+		free(real);
+		if (found)
 			return dir;
-		}
 	}
 	dir[0] = '\0';
 	return NULL;

@@ -1,0 +1,126 @@
+"""Nothing is left behind: after a run, a failing run, Ctrl-C, SIGTERM, and a crash + clean."""
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from portlab_harness import PORTLAB, need_root, netns_names, portlab, root_links, run_lab
+
+SLOW_LAB = """\
+lab slow
+title a client that takes its time
+host a
+    iface eth0 192.0.2.1/24
+host b
+    iface eth0 192.0.2.2/24
+link a:eth0 b:eth0
+run client on a timeout 60: /bin/sleep 30
+"""
+
+FAILING_LAB = """\
+lab failing
+title an expectation that cannot hold
+host a
+    iface eth0 192.0.2.1/24
+host b
+    iface eth0 192.0.2.2/24
+link a:eth0 b:eth0
+run client on a: tcp_client --connect 192.0.2.2:80
+expect "five connects" events client connect: count = 5
+"""
+
+
+def run_ids(names):
+    return {n.split("-")[1] for n in names}
+
+
+def start(tmp_path, text):
+    lab = tmp_path / "lab"
+    lab.write_text(text)
+    return subprocess.Popen([PORTLAB, "run", str(lab), "--captures", str(tmp_path / "c")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_for_namespaces(before, timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        new = netns_names() - before
+        if len(new) == 2:
+            return new
+        time.sleep(0.02)
+    raise AssertionError("the run made no namespaces")
+
+
+def test_a_passing_run_leaves_nothing():
+    run = run_lab("four-tuple")
+    assert run.rc == 0
+    assert not any(n.startswith("portlab-%s-" % run.result["run_id"]) for n in netns_names())
+    assert root_links() == set()
+
+
+def test_a_failing_run_leaves_nothing(tmp_path):
+    need_root()
+    before = netns_names()
+    lab = tmp_path / "lab"
+    lab.write_text(FAILING_LAB)
+    proc = portlab("run", str(lab), "--captures", str(tmp_path / "c"))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "FAIL" in proc.stdout and "1 event (want = 5)" in proc.stdout
+    assert netns_names() - before == set()
+
+
+@pytest.mark.parametrize("sig,status", [(signal.SIGINT, 130), (signal.SIGTERM, 130)])
+def test_an_interrupted_run_is_taken_down(tmp_path, sig, status):
+    need_root()
+    before = netns_names()
+    proc = start(tmp_path, SLOW_LAB)
+    made = wait_for_namespaces(before)
+    time.sleep(0.3)  # let the step start
+    t0 = time.time()
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=20)
+    assert time.time() - t0 < 10
+    assert proc.returncode == status, err
+    assert "interrupted" in err
+    assert netns_names() & made == set()
+    # nothing of the run goes on: no sleep left in the lab
+    left = subprocess.run(["pgrep", "-f", "^/bin/sleep 30$"], capture_output=True, text=True)
+    assert left.stdout == ""
+
+
+def test_clean_removes_what_a_killed_run_left(tmp_path):
+    need_root()
+    before = netns_names()
+    proc = start(tmp_path, SLOW_LAB)
+    made = wait_for_namespaces(before)
+    time.sleep(0.3)
+    proc.kill()  # SIGKILL: no chance to clean up
+    proc.wait()
+    assert netns_names() & made == made  # the namespaces are still there...
+    out = portlab("clean")
+    assert out.returncode == 0, out.stderr
+    assert netns_names() & made == set()  # ...until clean
+    for name in made:
+        assert "removed  namespace %s" % name in out.stdout
+    # the program died with portlab (PR_SET_PDEATHSIG)
+    time.sleep(0.2)
+    left = subprocess.run(["pgrep", "-f", "^/bin/sleep 30$"], capture_output=True, text=True)
+    assert left.stdout == ""
+
+
+def test_clean_keeps_a_run_that_is_still_going(tmp_path):
+    need_root()
+    before = netns_names()
+    proc = start(tmp_path, SLOW_LAB)
+    made = wait_for_namespaces(before)
+    try:
+        out = portlab("clean", "--json")
+        assert json.loads(out.stdout)["kept"] >= 2
+        assert netns_names() & made == made
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=20)
+    assert netns_names() & made == set()

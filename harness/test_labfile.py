@@ -1,0 +1,80 @@
+"""A malformed lab file: a clear error with file and line, exit 2, nothing built."""
+import os
+
+import pytest
+
+from portlab_harness import need_root, portlab, netns_names
+
+GOOD = """\
+lab tiny
+title two hosts
+host a
+    iface eth0 192.0.2.1/24
+host b
+    iface eth0 192.0.2.2/24
+link a:eth0 b:eth0
+run client on a: tcp_client --connect 192.0.2.2:80
+expect "refused" events client connect: all errno = ECONNREFUSED
+"""
+
+# (what is wrong, the file, the line it is on, words the message must hold)
+CASES = [
+    ("unknown statement", GOOD.replace("link a:eth0", "lnk a:eth0"), 7, "unknown statement 'lnk'"),
+    ("address outside the documentation ranges", GOOD.replace("192.0.2.1/24", "10.0.0.1/24"), 4,
+     "not a documentation address"),
+    ("address without prefix", GOOD.replace("192.0.2.2/24", "192.0.2.2"), 6, "needs a prefix length"),
+    ("link to a missing interface", GOOD.replace("link a:eth0 b:eth0", "link a:eth0 b:eth9"), 7,
+     "host 'b' has no interface 'eth9'"),
+    ("interface name too long", GOOD.replace("iface eth0 192.0.2.1/24", "iface averyveryverylongname"), 4,
+     "not a valid interface name"),
+    ("unknown role in expectation", GOOD.replace("events client", "events server"), 9, "no role 'server'"),
+    ("unknown check", GOOD.replace("all errno", "every errno"), 9, "unknown check 'every'"),
+    ("unterminated quote", GOOD.replace('"refused"', '"refused'), 9, "unterminated quote"),
+    ("unknown parameter", GOOD.replace("192.0.2.2:80", "192.0.2.2:${port}"), 8, "unknown parameter 'port'"),
+    ("sysctl outside net", GOOD.replace("host b\n", "host b\n    sysctl kernel.panic = 1\n"), 6,
+     "only net.* sysctls"),
+    ("unattached interface", GOOD.replace("    iface eth0 192.0.2.2/24\n",
+                                          "    iface eth0 192.0.2.2/24\n    iface eth1\n"), 7,
+     "is on no link or segment"),
+    ("wait for a role that never started", GOOD.replace("run client", "wait server listening tcp *:80\nrun client"), 8,
+     "no background program 'server'"),
+]
+
+
+@pytest.mark.parametrize("what,text,line,message", CASES, ids=[c[0] for c in CASES])
+def test_bad_lab_file_is_reported_with_its_line(tmp_path, what, text, line, message):
+    need_root()
+    lab = tmp_path / "lab"
+    lab.write_text(text)
+    before = netns_names()
+    proc = portlab("run", str(lab))
+    assert proc.returncode == 2, (what, proc.stdout, proc.stderr)
+    assert "%s:%d: " % (lab, line) in proc.stderr, proc.stderr
+    assert message in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr and "AddressSanitizer" not in proc.stderr
+    assert netns_names() - before == set()
+    assert not (tmp_path / "captures").exists()
+
+
+def test_the_good_file_runs(tmp_path):
+    """The file the cases above break is itself good, so each case tests one mistake."""
+    need_root()
+    lab = tmp_path / "lab"
+    lab.write_text(GOOD)
+    proc = portlab("run", str(lab), "--captures", str(tmp_path / "captures"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "PASS" in proc.stdout
+
+
+def test_unknown_param_override_is_refused():
+    need_root()
+    proc = portlab("run", "four-tuple", "--param", "nosuch=1")
+    assert proc.returncode == 2
+    assert "no parameter 'nosuch'" in proc.stderr
+
+
+def test_missing_lab_file():
+    need_root()
+    proc = portlab("run", "/nonexistent/lab")
+    assert proc.returncode == 2
+    assert "no lab file" in proc.stderr
