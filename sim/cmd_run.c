@@ -264,8 +264,14 @@ static void write_result(const struct outcome *o)
 	free(path);
 }
 
+/* What --all prints at the end, one line per lab. */
+struct summary {
+	size_t passed, total;
+	double seconds;
+};
+
 /* run_one - the whole life of one run of LAB; returns the exit status. */
-static int run_one(const char *name, const struct options *opt)
+static int run_one(const char *name, const struct options *opt, struct summary *sum)
 {
 	char run_id[7], *file, *dir = NULL, *pidfile = NULL;
 	struct outcome o = { 0 };
@@ -346,6 +352,9 @@ static int run_one(const char *name, const struct options *opt)
 			pl_warn("%s", o.summaries[i].error);
 	}
 	judge(&o);
+	for (size_t i = 0; i < o.nverdicts; i++)
+		sum->passed += o.verdicts[i].passed;
+	sum->total = o.nverdicts;
 	write_result(&o);
 	if (opt->json)
 		report_json(stdout, &o);
@@ -448,20 +457,41 @@ int cmd_run(int argc, char **argv)
 		for (int i = optind; i < argc; i++)
 			add(&names, &nnames, xstrdup(argv[i]));
 	}
+	struct summary sums[nnames ? nnames : 1];
+	int codes[nnames ? nnames : 1];
+	size_t done = 0, width = 3;
 	if (opt.json && nnames > 1)
 		fputs("{\"labs\":[\n", stdout);
 	for (size_t i = 0; i < nnames && !interrupted; i++) {
 		if (opt.json && nnames > 1 && i)
 			fputs(",\n", stdout);
 		fflush(stdout);
-		int rc = run_one(names[i], &opt);
-		if (rc > status)
-			status = rc;
+		if (!opt.json && nnames > 1)
+			fprintf(stderr, "portlab: [%zu/%zu] %s\n", i + 1, nnames, names[i]);
+		memset(&sums[i], 0, sizeof(sums[i]));
+		double t0 = now_seconds();
+		codes[i] = run_one(names[i], &opt, &sums[i]);
+		sums[i].seconds = now_seconds() - t0;
+		if (opt.json && nnames > 1 && !sums[i].total)
+			fputs("null", stdout); /* the lab did not run: its error is on stderr */
+		if (codes[i] > status)
+			status = codes[i];
+		if (strlen(names[i]) > width)
+			width = strlen(names[i]);
+		done++;
 		if (!opt.json && nnames > 1)
 			fputs("\n", stdout);
 	}
 	if (opt.json && nnames > 1)
 		fputs("]}\n", stdout);
+	if (!opt.json && nnames > 1) {
+		printf("summary\n  %-*s  %-6s %-13s %s\n", (int)width, "LAB", "RESULT", "EXPECTATIONS",
+		       "SECONDS");
+		for (size_t i = 0; i < done; i++)
+			printf("  %-*s  %-6s %4zu of %-5zu %7.1f\n", (int)width, names[i],
+			       codes[i] == EXIT_PASS ? "PASS" : codes[i] == EXIT_FAIL ? "FAIL" : "ERROR",
+			       sums[i].passed, sums[i].total, sums[i].seconds);
+	}
 	free_names(names, nnames);
 	free(opt.params);
 	free(opt.use);

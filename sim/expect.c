@@ -16,8 +16,8 @@
 #include "record.h"
 #include "util.h"
 
-enum op { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_IN };
-static const char *const op_names[] = { "=", "!=", "<", "<=", ">", ">=", "in" };
+enum op { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_HAS, OP_HASNOT, OP_IN };
+static const char *const op_names[] = { "=", "!=", "<", "<=", ">", ">=", "~", "!~", "in" };
 
 struct filter {
 	char *key, *value;
@@ -227,7 +227,7 @@ struct expect *expect_compile(const struct lab *lab, char **subject, size_t nsub
 	if (!strcmp(check[0], "count")) {
 		char *end;
 		e->kind = CHK_COUNT;
-		if (ncheck != 3 || parse_op(check[1], &e->op) < 0 || e->op == OP_IN) {
+		if (ncheck != 3 || parse_op(check[1], &e->op) < 0 || e->op > OP_GE) {
 			fail(err, len, "usage: count =|!=|<|<=|>|>= N");
 			goto bad;
 		}
@@ -239,7 +239,7 @@ struct expect *expect_compile(const struct lab *lab, char **subject, size_t nsub
 	} else if (!strcmp(check[0], "all") || !strcmp(check[0], "none")) {
 		e->kind = check[0][0] == 'a' ? CHK_ALL : CHK_NONE;
 		if (ncheck != 4 || parse_op(check[2], &e->op) < 0) {
-			fail(err, len, "usage: %s FIELD OP VALUE (OP: = != < <= > >=, or in LO-HI)", check[0]);
+			fail(err, len, "usage: %s FIELD OP VALUE (OP: = != < <= > >= ~ !~, or in LO-HI)", check[0]);
 			goto bad;
 		}
 		if (e->op == OP_IN && parse_range(e, check[3]) < 0) {
@@ -415,7 +415,9 @@ static bool compare(enum op op, const char *have, const char *want, double lo, d
 	double a, b;
 
 	if (!have)
-		return op == OP_NE;
+		return op == OP_NE || op == OP_HASNOT;
+	if (op == OP_HAS || op == OP_HASNOT) /* text contains, e.g. history ~ F */
+		return (strstr(have, want) != NULL) == (op == OP_HAS);
 	a = strtod(have, &end1);
 	b = strtod(want, &end2);
 	bool numeric = end1 != have && !*end1 && end2 != want && !*end2;

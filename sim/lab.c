@@ -79,6 +79,37 @@ static int split(struct parser *p, char *line, char **words)
 	}
 }
 
+/*
+ * free_text - "lab", "title" and "about" take the rest of the line as it is,
+ * quotes and all; returns 2 with WORDS set, or 0 for other statements.
+ */
+static int free_text(char *line, char **words)
+{
+	static const char *const keys[] = { "lab", "title", "about" };
+	char *s = line;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (s != line) /* indented: a host statement */
+		return 0;
+	for (size_t i = 0; i < 3; i++) {
+		size_t n = strlen(keys[i]);
+		if (strncmp(s, keys[i], n) || (s[n] != ' ' && s[n] != '\t'))
+			continue;
+		s[n] = '\0';
+		words[0] = s;
+		s += n + 1;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		size_t end = strlen(s);
+		while (end && (s[end - 1] == ' ' || s[end - 1] == '\t'))
+			s[--end] = '\0';
+		words[1] = s;
+		return *s ? 2 : 1;
+	}
+	return 0;
+}
+
 static const char *param_value(struct parser *p, const char *name, size_t len)
 {
 	for (size_t i = 0; i < p->lab->nparams; i++)
@@ -681,7 +712,9 @@ static struct lab *parse(const char *path, char **overrides, size_t noverrides, 
 			rc = -1;
 			break;
 		}
-		n = split(&p, text, words);
+		n = free_text(text, words);
+		if (n == 0)
+			n = split(&p, text, words);
 		if (n < 0)
 			rc = -1;
 		else if (n > 0)
