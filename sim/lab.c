@@ -125,10 +125,16 @@ static char *expand(struct parser *p, const char *line)
 	size_t cap = strlen(line) + 64, len = 0;
 	char *out = xmalloc(cap);
 
+	bool quoted = false;
+
 	while (*line) {
 		const char *val = NULL;
 		size_t add;
 
+		if (*line == '"')
+			quoted = !quoted;
+		if (*line == '#' && !quoted)
+			break; /* a comment: left out, so ${...} in it means nothing */
 		if (line[0] == '$' && line[1] == '{') {
 			const char *end = strchr(line, '}');
 			if (!end) {
