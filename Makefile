@@ -58,7 +58,7 @@ check:
 	PORTLAB=$(abspath $(O)/san/portlab) $(PYTHON) -m pytest -q harness
 
 bench: all
-	@sh bench/run $(O)/portlab
+	$(PYTHON) bench/bench.py $(O)/portlab
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/portlab

@@ -103,7 +103,8 @@ def tshark_tuples(pcap, proto="tcp"):
     if shutil.which("tshark") is None:
         pytest.skip("tshark is not installed")
     if proto == "tcp":
-        flt = "tcp.flags.syn==1 && tcp.flags.ack==0"
+        # !icmp: a TCP header quoted inside an ICMP error is not a connection
+        flt = "tcp.flags.syn==1 && tcp.flags.ack==0 && !icmp && !icmpv6"
         fields = ["ip.src", "ipv6.src", "tcp.srcport", "ip.dst", "ipv6.dst", "tcp.dstport"]
     else:
         flt = "udp && !icmp && !icmpv6"

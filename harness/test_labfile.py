@@ -78,3 +78,24 @@ def test_missing_lab_file():
     proc = portlab("run", "/nonexistent/lab")
     assert proc.returncode == 2
     assert "no lab file" in proc.stderr
+
+
+def test_a_missing_sysctl_is_named(tmp_path):
+    need_root()
+    lab = tmp_path / "lab"
+    lab.write_text(GOOD.replace("host b\n", "host b\n    sysctl net.ipv4.no_such_knob = 1\n"))
+    before = netns_names()
+    proc = portlab("run", str(lab), "--captures", str(tmp_path / "c"))
+    assert proc.returncode == 3, proc.stderr
+    assert "sysctl net.ipv4.no_such_knob" in proc.stderr
+    assert "this kernel has no such sysctl" in proc.stderr
+    assert netns_names() - before == set()
+
+
+def test_an_optional_sysctl_is_skipped_with_a_note(tmp_path):
+    need_root()
+    lab = tmp_path / "lab"
+    lab.write_text(GOOD.replace("host b\n", "host b\n    sysctl? net.ipv4.no_such_knob = 1\n"))
+    proc = portlab("run", str(lab), "--captures", str(tmp_path / "c"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "no sysctl net.ipv4.no_such_knob" in proc.stderr

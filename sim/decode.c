@@ -232,21 +232,26 @@ static enum pkt_kind decode_ipv4(struct cursor c, size_t wire_left,
 				 struct pkt *p, bool quoted)
 {
 	uint8_t vihl, proto;
-	uint16_t totlen, ident, frag;
-	size_t ihl, l4len;
+	uint16_t len16, ident, frag;
+	size_t ihl, totlen, l4len;
 
 	if (!get_u8(&c, &vihl))
 		return kind(p, PKT_TRUNCATED);
 	ihl = (size_t)(vihl & 0x0f) * 4;
 	if (vihl >> 4 != 4 || ihl < 20)
 		return kind(p, PKT_MALFORMED);
-	if (!skip(&c, 1) || !get_be16(&c, &totlen) || !get_be16(&c, &ident) ||
+	if (!skip(&c, 1) || !get_be16(&c, &len16) || !get_be16(&c, &ident) ||
 	    !get_be16(&c, &frag) || !skip(&c, 1) || !get_u8(&c, &proto) ||
 	    !skip(&c, 2) || !get_bytes(&c, p->id.src.a, 4) ||
 	    !get_bytes(&c, p->id.dst.a, 4))
 		return kind(p, PKT_TRUNCATED);
 	p->id.src.family = p->id.dst.family = AF_INET;
 	p->id.proto = proto;
+	totlen = len16;
+	/* zero: a segmentation-offload packet captured before the NIC split
+	 * it; the frame says how long it is (Wireshark reads it so too) */
+	if (totlen == 0 && !quoted)
+		totlen = wire_left;
 	if (totlen < ihl)
 		return kind(p, PKT_MALFORMED);
 	if (!quoted && totlen > wire_left)
@@ -254,7 +259,7 @@ static enum pkt_kind decode_ipv4(struct cursor c, size_t wire_left,
 	if (!skip(&c, ihl - 20))
 		return kind(p, PKT_TRUNCATED);
 	l4len = totlen - ihl;
-	p->ip_len = totlen;
+	p->ip_len = (uint32_t)totlen;
 	if (quoted && l4len > c.left)
 		l4len = c.left;
 	if (frag & 0x1fff) {

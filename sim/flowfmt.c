@@ -6,12 +6,10 @@
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <netinet/in.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "json.h"
-#include "util.h"
 
 const char *pl_addr_str(const struct pl_addr *a, char *buf, size_t len)
 {
@@ -95,24 +93,29 @@ static const char *const col_name[NCOLS] = {
 	"PROTO", "ORIG", "RESP", "STATE", "HISTORY", "PKTS", "BYTES", "ICMP",
 };
 
-/* row_cells - the text of flow F's cells, each in its own allocated string. */
-static void row_cells(const struct flow *f, char *cell[NCOLS])
-{
-	char b[INET6_ADDRSTRLEN + 8];
+/* One row as text; every cell fits: the widest is "[v6 address]:port". */
+struct row {
+	char cell[NCOLS][INET6_ADDRSTRLEN + 16];
+};
 
-	cell[C_PROTO] = xstrdup(flow_proto_str(f));
-	cell[C_ORIG] = xstrdup(endpoint_str(&f->orig_h, f->orig_p, b, sizeof(b)));
-	cell[C_RESP] = xstrdup(endpoint_str(&f->resp_h, f->resp_p, b, sizeof(b)));
-	cell[C_STATE] = xstrdup(f->conn_state ? f->conn_state : "-");
-	cell[C_HIST] = xstrdup(f->history[0] ? f->history : "-");
+/* row_of - the cells of flow F's row. */
+static void row_of(const struct flow *f, struct row *r)
+{
+	const size_t n = sizeof(r->cell[0]);
+
+	snprintf(r->cell[C_PROTO], n, "%s", flow_proto_str(f));
+	endpoint_str(&f->orig_h, f->orig_p, r->cell[C_ORIG], n);
+	endpoint_str(&f->resp_h, f->resp_p, r->cell[C_RESP], n);
+	snprintf(r->cell[C_STATE], n, "%s", f->conn_state ? f->conn_state : "-");
+	snprintf(r->cell[C_HIST], n, "%s", f->history[0] ? f->history : "-");
 	/* each way as orig/resp, the order of the ORIG and RESP columns */
-	cell[C_PKTS] = xasprintf("%" PRIu64 "/%" PRIu64, f->orig_pkts, f->resp_pkts);
-	cell[C_BYTES] = xasprintf("%" PRIu64 "/%" PRIu64, f->orig_bytes, f->resp_bytes);
-	cell[C_ICMP] = xstrdup(f->icmp ? f->icmp : "-");
+	snprintf(r->cell[C_PKTS], n, "%" PRIu64 "/%" PRIu64, f->orig_pkts, f->resp_pkts);
+	snprintf(r->cell[C_BYTES], n, "%" PRIu64 "/%" PRIu64, f->orig_bytes, f->resp_bytes);
+	snprintf(r->cell[C_ICMP], n, "%s", f->icmp ? f->icmp : "-");
 }
 
 /* print_row - one line of CELL padded to WIDTH, without trailing blanks. */
-static void print_row(FILE *out, char *const cell[NCOLS], const size_t width[NCOLS])
+static void print_row(FILE *out, const char *const cell[NCOLS], const size_t width[NCOLS])
 {
 	for (int c = 0; c < NCOLS; c++) {
 		int w = (int)width[c];
@@ -136,26 +139,28 @@ void flows_print_table(FILE *out, const struct flow_table *ft, const char *title
 {
 	const struct decode_stats *st = flow_table_stats(ft);
 	size_t n = flow_table_size(ft), width[NCOLS];
-	char *(*cells)[NCOLS] = xcalloc(n, sizeof(*cells));
+	const char *cells[NCOLS];
+	struct row r;
 
 	if (title)
 		fprintf(out, "%s\n", title);
+	/* two passes, widths first, so that no row is kept in memory */
 	for (int c = 0; c < NCOLS; c++)
 		width[c] = strlen(col_name[c]);
 	for (size_t i = 0; i < n; i++) {
-		row_cells(flow_table_at(ft, i), cells[i]);
+		row_of(flow_table_at(ft, i), &r);
 		for (int c = 0; c < NCOLS; c++)
-			if (strlen(cells[i][c]) > width[c])
-				width[c] = strlen(cells[i][c]);
+			if (strlen(r.cell[c]) > width[c])
+				width[c] = strlen(r.cell[c]);
 	}
 	if (n)
-		print_row(out, (char **)col_name, width);
+		print_row(out, col_name, width);
+	for (int c = 0; c < NCOLS; c++)
+		cells[c] = r.cell[c];
 	for (size_t i = 0; i < n; i++) {
-		print_row(out, cells[i], width);
-		for (int c = 0; c < NCOLS; c++)
-			free(cells[i][c]);
+		row_of(flow_table_at(ft, i), &r);
+		print_row(out, cells, width);
 	}
-	free(cells);
 	fprintf(out, "%zu flow%s, %" PRIu64 " packet%s, %" PRIu64 " truncated, %" PRIu64 " malformed\n",
 		n, plural(n), st->packets, plural(st->packets), st->truncated, st->malformed);
 }

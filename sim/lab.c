@@ -340,13 +340,14 @@ static int host_statement(struct parser *p, char **w, int n)
 			xasprintf("%s via %s", dest, w[3]);
 		return 0;
 	}
-	if (!strcmp(w[0], "sysctl")) {
+	if (!strcmp(w[0], "sysctl") || !strcmp(w[0], "sysctl?")) {
+		bool optional = w[0][6] == '?';
 		if (n < 4 || strcmp(w[2], "="))
-			return bad(p, "usage: sysctl KEY = VALUE");
+			return bad(p, "usage: sysctl KEY = VALUE (sysctl? when the kernel may lack KEY)");
 		if (strncmp(w[1], "net.", 4) || strstr(w[1], "..") || strchr(w[1], '/'))
 			return bad(p, "'%s': only net.* sysctls can be set, and only inside a host", w[1]);
 		char *value = join(w + 3, n - 3);
-		APPEND(h->sysctls, h->nsysctls) = xasprintf("%s=%s", w[1], value);
+		APPEND(h->sysctls, h->nsysctls) = xasprintf("%s%s=%s", optional ? "?" : "", w[1], value);
 		free(value);
 		return 0;
 	}
@@ -362,7 +363,7 @@ static int host_statement(struct parser *p, char **w, int n)
 		APPEND(h->nft, h->nnft) = join(w + 1, n - 1);
 		return 0;
 	}
-	return bad(p, "unknown host statement '%s' (iface, route, sysctl, forward, nft)", w[0]);
+	return bad(p, "unknown host statement '%s' (iface, route, sysctl, sysctl?, forward, nft)", w[0]);
 }
 
 static double parse_seconds(struct parser *p, const char *text)

@@ -24,7 +24,7 @@ struct lab_host {
 	size_t nifaces;
 	char **routes;   /* iproute2 arguments after "route add" */
 	size_t nroutes;
-	char **sysctls;  /* "key=value", net.* only */
+	char **sysctls;  /* "key=value", net.* only; "?key=value" if the kernel may lack it */
 	size_t nsysctls;
 	char **nft;      /* nftables rules */
 	size_t nnft;

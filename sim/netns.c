@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,19 +142,26 @@ static int write_sysctls(const char *ns, const char *const *kv, size_t n)
 		}
 		/* /proc/sys/net shows the namespace of whoever opens it: now ours */
 		for (size_t i = 0; i < n; i++) {
-			const char *eq = strchr(kv[i], '=');
+			bool optional = kv[i][0] == '?';
+			const char *key = kv[i] + optional, *eq = strchr(key, '=');
 			char path[256];
 			size_t k = 0;
 			int fd;
 
 			k = (size_t)snprintf(path, sizeof(path), "/proc/sys/");
-			for (const char *c = kv[i]; c < eq && k < sizeof(path) - 1; c++)
+			for (const char *c = key; c < eq && k < sizeof(path) - 1; c++)
 				path[k++] = *c == '.' ? '/' : *c;
 			path[k] = '\0';
 			fd = open(path, O_WRONLY);
+			if (fd < 0 && errno == ENOENT && optional) {
+				fprintf(stderr, "portlab: note: this kernel has no sysctl %.*s; "
+					"the lab goes on without it\n", (int)(eq - key), key);
+				continue;
+			}
 			if (fd < 0 || write(fd, eq + 1, strlen(eq + 1)) < 0) {
-				fprintf(stderr, "portlab: sysctl %.*s in %s: %s\n", (int)(eq - kv[i]),
-					kv[i], ns, strerror(errno));
+				fprintf(stderr, "portlab: sysctl %.*s in %s: %s%s\n", (int)(eq - key),
+					key, ns, strerror(errno), errno == ENOENT ?
+					" (this kernel has no such sysctl)" : "");
 				_exit(1);
 			}
 			close(fd);

@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""portlab benchmarks: set-up time, capture reading speed, a large run.
+
+    make bench                 (needs root, like every lab)
+    bench/bench.py PORTLAB [--quick]
+
+Prints one table per measure; docs/benchmarks.md keeps the figures measured
+on the reference machine. Nothing here is a test: numbers are reported, not
+judged.
+"""
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def star_lab(n):
+    """N hosts on one bridge, each with lo up and one address; one interface captured."""
+    lines = ["lab star%d" % n, "title %d hosts on one segment" % n]
+    for i in range(n):
+        lines += ["host h%d" % i, "    iface eth0 198.51.100.%d/24" % (i + 1)]
+    lines.append("segment lan " + " ".join("h%d:eth0" % i for i in range(n)))
+    lines.append("capture h0:eth0")
+    return "\n".join(lines) + "\n"
+
+
+def raw_ip_batch(n):
+    """The same topology with plain ip -batch, as design.md measured it."""
+    root = ["netns add plb-sw"] + ["netns add plb-h%d" % i for i in range(n)]
+    root += ["link add br0 netns plb-sw type bridge"]
+    root += ["link add eth0 netns plb-h%d type veth peer name p%d netns plb-sw" % (i, i) for i in range(n)]
+    t0 = time.monotonic()
+    subprocess.run(["ip", "-batch", "-"], input="\n".join(root) + "\n", text=True, check=True)
+    sw = ["link set br0 up"] + ["link set p%d master br0\nlink set p%d up" % (i, i) for i in range(n)]
+    subprocess.run(["ip", "-n", "plb-sw", "-batch", "-"], input="\n".join(sw) + "\n", text=True, check=True)
+    for i in range(n):
+        cmds = "link set lo up\naddress add 198.51.100.%d/24 dev eth0\nlink set eth0 up\n" % (i + 1)
+        subprocess.run(["ip", "-n", "plb-h%d" % i, "-batch", "-"], input=cmds, text=True, check=True)
+    took = time.monotonic() - t0
+    dels = "\n".join(["netns del plb-sw"] + ["netns del plb-h%d" % i for i in range(n)]) + "\n"
+    subprocess.run(["ip", "-batch", "-"], input=dels, text=True, check=True)
+    return took
+
+
+def timed(cmd):
+    """Seconds and peak RSS (KiB) of CMD, output discarded."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t0 = time.monotonic()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    took = time.monotonic() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return took, max(after, before)
+
+
+def main():
+    portlab = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build", "portlab"))
+    quick = "--quick" in sys.argv
+    if os.geteuid() != 0:
+        sys.exit("bench: labs need root")
+    tmp = tempfile.mkdtemp(prefix="portlab-bench-")
+
+    print("set-up: N hosts on one bridge (build only, seconds)")
+    print("  %5s  %10s  %10s  %6s" % ("N", "portlab", "ip -batch", "ratio"))
+    for n in ([20] if quick else [50, 100]):
+        lab = os.path.join(tmp, "star%d" % n, "lab")
+        os.makedirs(os.path.dirname(lab))
+        with open(lab, "w") as f:
+            f.write(star_lab(n))
+        out = subprocess.run([portlab, "run", lab, "--json", "--captures", os.path.join(tmp, "c")],
+                             capture_output=True, text=True)
+        res = json.loads(out.stdout)
+        raw = raw_ip_batch(n)
+        print("  %5d  %10.3f  %10.3f  %5.1fx" % (n, res["build_seconds"], raw, res["build_seconds"] / raw))
+
+    n = 2000 if quick else 10000
+    print("\nparallel lab, n=%d connections" % n)
+    out = subprocess.run([portlab, "run", "parallel", "--json", "--param", "n=%d" % n,
+                          "--captures", os.path.join(tmp, "c")], capture_output=True, text=True)
+    res = json.loads(out.stdout) if out.stdout.startswith("{") else None
+    if not res:
+        print("  (the parallel lab did not run: %s)" % out.stderr.strip()[-300:])
+        return
+    packets = sum(c["written"] for c in res["captures"])
+    dropped = sum(c["dropped"] for c in res["captures"])
+    print("  passed %s, build %.2f s, programs and capture %.2f s, %d packets written, %d dropped"
+          % (res["passed"], res["build_seconds"], res["run_seconds"], packets, dropped))
+
+    biggest = max(res["captures"], key=lambda c: os.path.getsize(c["file"]))
+    size = os.path.getsize(biggest["file"])
+    print("\nreading a capture: %s, %.1f MB, %d packets" % (os.path.basename(biggest["file"]),
+                                                           size / 1e6, biggest["written"]))
+    print("  %-28s  %8s  %10s" % ("reader", "seconds", "MB/s"))
+    for name, cmd in [("portlab flows --json", [portlab, "flows", "--json", biggest["file"]]),
+                      ("portlab flows", [portlab, "flows", biggest["file"]]),
+                      ("tcpdump -nn -r", ["tcpdump", "-nn", "-r", biggest["file"]]),
+                      ("tshark -q -z conv,tcp", ["tshark", "-q", "-r", biggest["file"], "-z", "conv,tcp"])]:
+        took, _ = timed(cmd)
+        print("  %-28s  %8.3f  %10.1f" % (name, took, size / 1e6 / took))
+
+
+if __name__ == "__main__":
+    main()
