@@ -154,7 +154,10 @@ int report_to(const char *call, int fd, int rc, const struct sockaddr *peer,
 	(void)peerlen;
 	begin(&l, call);
 	put_outcome(&l, rc, err);
-	put_names(&l, fd, peer);
+	if (strcmp(call, "socket") == 0 && rc >= 0)
+		put(&l, ",\"fd\":%d", rc); /* a new socket has no address yet: 0.0.0.0:0 */
+	else
+		put_names(&l, fd, peer);
 	end(&l);
 	errno = err;
 	return rc;
