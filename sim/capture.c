@@ -201,13 +201,21 @@ void capture_stop(struct capture_set *set)
 
 		if (!c->pcap)
 			continue;
-		if (pcap_stats(c->pcap, &st) == 0) {
+		/* a packet may land between the last read and the statistics: read
+		 * until what the kernel counted is written or counted as dropped */
+		for (int tries = 0; tries < 10; tries++) {
+			if (pcap_stats(c->pcap, &st) < 0) {
+				pl_warn("capture %s: statistics: %s", c->name, pcap_geterr(c->pcap));
+				break;
+			}
 			c->received = st.ps_recv;
 			c->dropped = st.ps_drop;
 			c->if_dropped = st.ps_ifdrop;
 			c->stats_ok = true;
-		} else {
-			pl_warn("capture %s: statistics: %s", c->name, pcap_geterr(c->pcap));
+			if (c->received <= c->written + c->dropped)
+				break;
+			while (pcap_dispatch(c->pcap, -1, dump_packet, (u_char *)c) > 0)
+				;
 		}
 		if (pcap_dump_flush(c->dumper) < 0)
 			pl_warn_errno("capture %s: write %s", c->name, c->file);

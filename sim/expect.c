@@ -93,14 +93,22 @@ static int fail(char *err, size_t len, const char *fmt, ...)
 	return -1;
 }
 
-static bool role_exists(const struct lab *lab, const char *role)
+/* role_exists - NULL when every role of ROLES ("a", "a|b", "*") runs in LAB, else the first that does not. */
+static const char *role_exists(const struct lab *lab, const char *roles, char *buf, size_t len)
 {
-	if (!strcmp(role, "*"))
-		return true;
-	for (size_t i = 0; i < lab->nsteps; i++)
-		if (!strcmp(lab->steps[i].role, role))
-			return true;
-	return false;
+	if (!strcmp(roles, "*"))
+		return NULL;
+	for (const char *r = roles; *r; r += strcspn(r, "|"), r += *r == '|') {
+		size_t n = strcspn(r, "|");
+		bool found = false;
+		for (size_t i = 0; i < lab->nsteps && !found; i++)
+			found = strlen(lab->steps[i].role) == n && !strncmp(lab->steps[i].role, r, n);
+		if (!found) {
+			snprintf(buf, len, "%.*s", (int)n, r);
+			return buf;
+		}
+	}
+	return NULL;
 }
 
 static void add_filter(struct subject *s, const char *key, const char *value)
@@ -154,8 +162,9 @@ static int parse_subject(const struct lab *lab, struct subject *s, char **w, siz
 	memset(s, 0, sizeof(*s));
 	s->text = join_words(w, n);
 	if (n >= 3 && !strcmp(w[0], "events")) {
-		if (!role_exists(lab, w[1]))
-			return fail(err, len, "no role '%s' runs in this lab", w[1]);
+		char missing[64];
+		if (role_exists(lab, w[1], missing, sizeof(missing)))
+			return fail(err, len, "no role '%s' runs in this lab", missing);
 		s->role = xstrdup(w[1]);
 		s->calls = xstrdup(w[2]);
 		for (i = 3; i < n; i++)
@@ -352,7 +361,7 @@ static void select_records(const struct subject *s, const struct run_data *run,
 		for (size_t i = 0; i < run->nevents; i++) {
 			const struct record *r = &run->events[i];
 			const char *role = record_get(r, "role"), *call = record_get(r, "call");
-			if ((strcmp(s->role, "*") && (!role || strcmp(role, s->role))) ||
+			if (!role || !call_matches(s->role, role) ||
 			    !call || !call_matches(s->calls, call) || !filters_match(s, r))
 				continue;
 			push(sel, r);

@@ -245,7 +245,9 @@ void record_add_endpoints(struct record *r)
 	}
 	if (have_l && have_r) {
 		/* the side that opened the connection comes first, as on the wire */
-		bool remote_opened = call && (!strcmp(call, "accept") || !strcmp(call, "recvfrom"));
+		const char *opened_by = record_get(r, "opened_by");
+		bool remote_opened = opened_by ? !strcmp(opened_by, "remote") :
+				     call && (!strcmp(call, "accept") || !strcmp(call, "recvfrom"));
 		char *l = wire_endpoint(laddr, lport), *rm = wire_endpoint(raddr, rport);
 		record_setf(r, "tuple", FIELD_STRING, "%s -> %s", remote_opened ? rm : l,
 			    remote_opened ? l : rm);

@@ -114,21 +114,47 @@ bool socktable_has_listener(const char *netdir, int proto, const char *endpoint)
 	return socktable_each(netdir, proto, is_listener, &q) == 1;
 }
 
+/* The host's ephemeral range, to tell which side of a connection opened it. */
+static unsigned range_lo = 32768, range_hi = 60999;
+
+static bool ephemeral(unsigned port)
+{
+	return port >= range_lo && port <= range_hi;
+}
+
 static bool print_entry(const struct socket_entry *e, void *arg)
 {
+	char addr[64];
+	unsigned rport = 0;
+
 	(void)arg;
 	printf("{\"call\":\"socket-table\",\"proto\":\"%s\",\"state\":\"%s\",\"local\":\"%s\"",
 	       e->proto == IPPROTO_TCP ? "tcp" : "udp", e->state, e->local);
-	if (strcmp(e->state, "LISTEN") && strcmp(e->state, "UNCONN"))
+	if (strcmp(e->state, "LISTEN") && strcmp(e->state, "UNCONN")) {
 		printf(",\"remote\":\"%s\"", e->remote);
+		/* the table does not say who connected; an ephemeral port on one
+		 * side only is the client's */
+		if (endpoint_split(e->remote, addr, sizeof(addr), &rport) &&
+		    ephemeral(rport) && !ephemeral(e->local_port))
+			printf(",\"opened_by\":\"remote\"");
+		else if (ephemeral(e->local_port) && !ephemeral(rport))
+			printf(",\"opened_by\":\"local\"");
+	}
 	printf("}\n");
 	return false;
 }
 
 int cmd_sockets_internal(int argc, char **argv)
 {
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+
 	(void)argc;
 	(void)argv;
+	if (f) {
+		if (fscanf(f, "%u %u", &range_lo, &range_hi) != 2)
+			range_lo = 32768, range_hi = 60999;
+		fclose(f);
+	}
 	if (socktable_each("/proc/self/net", IPPROTO_TCP, print_entry, NULL) < 0 ||
 	    socktable_each("/proc/self/net", IPPROTO_UDP, print_entry, NULL) < 0) {
 		fprintf(stderr, "portlab: cannot read /proc/self/net\n");

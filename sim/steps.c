@@ -346,7 +346,8 @@ static void add_event(struct runner *r, struct proc *p, const char *line)
 	record_set(&ev, "host", p->host, FIELD_STRING);
 	record_setf(&ev, "seq", FIELD_NUMBER, "%zu", r->nevents + 1);
 	record_add_endpoints(&ev);
-	r->events = xrealloc(r->events, sizeof(ev) * (r->nevents + 1));
+	if (r->nevents == r->events_cap) /* doubling: 10,000 events must not copy 10,000 times */
+		r->events = xrealloc(r->events, sizeof(ev) * (r->events_cap = r->events_cap ? 2 * r->events_cap : 256));
 	r->events[r->nevents++] = ev;
 }
 
@@ -399,6 +400,19 @@ static const char *describe_status(int status, char *buf, size_t len)
 	return buf;
 }
 
+/* first_line - the first line of FILE into BUF ("" when there is none). */
+static void first_line(const char *file, char *buf, size_t len)
+{
+	FILE *f = fopen(file, "r");
+
+	buf[0] = '\0';
+	if (!f)
+		return;
+	if (fgets(buf, (int)len, f))
+		buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
 /* reap - notice ended programs and judge how they ended. */
 static void reap(struct runner *r)
 {
@@ -421,9 +435,13 @@ static void reap(struct runner *r)
 				p->host, p->step->timeout);
 		else if (p->stopped && WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM)
 			; /* stopped as the lab asked */
-		else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-			problem(r, "%s (on %s) ended with %s; its stderr is in %s", p->role, p->host,
-				how, p->errlog);
+		else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			char said[200];
+			first_line(p->errlog, said, sizeof(said));
+			problem(r, "%s (on %s) ended with %s%s%s%s; its stderr is in %s", p->role,
+				p->host, how, said[0] ? ": \"" : "", said, said[0] ? "\"" : "",
+				p->errlog);
+		}
 		if (r->progress)
 			fprintf(stderr, "  %-10s on %-10s %s after %.2f s\n", p->role, p->host,
 				p->timed_out ? "timed out" : how, p->ended - p->started);

@@ -38,7 +38,7 @@ struct runner {
 	struct proc *procs;
 	size_t nprocs;
 	struct record *events;
-	size_t nevents;
+	size_t nevents, events_cap;
 	char **problems;         /* why the run itself failed */
 	size_t nproblems;
 	char **notes;            /* worth saying, not a failure */

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -213,6 +214,11 @@ ssize_t report_from(const char *call, int fd, ssize_t rc,
 	return rc;
 }
 
+ssize_t report_sendto(int fd, ssize_t rc, const struct sockaddr *peer, socklen_t peerlen)
+{
+	return report_from("sendto", fd, rc, peer, peerlen);
+}
+
 void report_note(const char *what, const char *key, long long value)
 {
 	struct line l;
@@ -306,6 +312,29 @@ long parse_number(const char *text, const char *what, long min, long max)
 		exit(2);
 	}
 	return v;
+}
+
+/* Descriptors a program needs besides its connections: stdio, listeners, epoll. */
+#define SPARE_FDS 16
+
+void raise_fd_limit(long conns)
+{
+	struct rlimit rl;
+	long need = conns + SPARE_FDS;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		die("getrlimit RLIMIT_NOFILE");
+	if (rl.rlim_max != RLIM_INFINITY && (rlim_t)need > rl.rlim_max) {
+		fprintf(stderr, "%s: %ld connections need %ld descriptors, more than the "
+			"RLIMIT_NOFILE hard limit of %llu (ulimit -Hn)\n",
+			program_invocation_short_name, conns, need,
+			(unsigned long long)rl.rlim_max);
+		exit(1);
+	}
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		die("setrlimit RLIMIT_NOFILE");
+	report_note("rlimit-nofile", "soft", (long long)rl.rlim_cur);
 }
 
 void die(const char *what)

@@ -46,6 +46,12 @@ ssize_t report_io(const char *call, int fd, ssize_t rc);
 ssize_t report_from(const char *call, int fd, ssize_t rc,
 		    const struct sockaddr *peer, socklen_t peerlen);
 
+/*
+ * report_sendto - report sendto() of RC bytes on FD to PEER: the bytes and
+ * the peer, even on a socket that is not connected.
+ */
+ssize_t report_sendto(int fd, ssize_t rc, const struct sockaddr *peer, socklen_t peerlen);
+
 /* report_note - an event that is not a system call, with one number. */
 void report_note(const char *what, const char *key, long long value);
 
@@ -67,6 +73,13 @@ long parse_number(const char *text, const char *what, long min, long max);
 
 /* format_endpoint - "addr:port" or "[v6]:port" into BUF. */
 const char *format_endpoint(const struct sockaddr *sa, char *buf, size_t len);
+
+/*
+ * raise_fd_limit - make room for CONNS sockets: raise the soft RLIMIT_NOFILE
+ * to the hard limit (reported as note "rlimit-nofile"), or exit(1) saying
+ * that the hard limit is too low for CONNS.
+ */
+void raise_fd_limit(long conns);
 
 /* die - print "PROG: WHAT: strerror(errno)" on stderr and exit(1). */
 void die(const char *what) __attribute__((noreturn));
