@@ -81,35 +81,58 @@ static void print_events(FILE *out, const struct outcome *o, bool verbose)
 	}
 }
 
+/* endpoint - "addr:port" of one side of flow F, as `portlab flows` prints it. */
+static void endpoint(const struct record *f, const char *side, char *buf, size_t len)
+{
+	char h[16], p[16];
+	const char *addr;
+
+	snprintf(h, sizeof(h), "id.%s_h", side);
+	snprintf(p, sizeof(p), "id.%s_p", side);
+	addr = get(f, h);
+	snprintf(buf, len, strchr(addr, ':') ? "[%s]:%s" : "%s:%s", addr, get(f, p));
+}
+
+/* print_flows - each capture's flows, in the columns of `portlab flows`. */
 static void print_flows(FILE *out, const struct outcome *o, bool verbose)
 {
 	fprintf(out, "\nconnections on the wire\n");
 	for (size_t c = 0; c < o->data.ncaptures; c++) {
 		const struct run_capture *cap = &o->data.captures[c];
-		size_t wt = 5;
+		size_t shown = verbose ? cap->nflows : cap->nflows < MAX_FLOW_ROWS ? cap->nflows : MAX_FLOW_ROWS;
+		int wo = 4, wr = 4, wh = 7, wp = 4, wb = 5;
+		char a[80], b[80], pk[48], by[48];
 
-		for (size_t i = 0; i < cap->nflows; i++)
-			if (strlen(get(&cap->flows[i], "tuple")) > wt)
-				wt = strlen(get(&cap->flows[i], "tuple"));
 		fprintf(out, "  %s: %zu flow%s\n", cap->name, cap->nflows, cap->nflows == 1 ? "" : "s");
-		if (!cap->nflows)
-			continue;
-		fprintf(out, "    %-5s  %-*s  %-6s %-10s %13s %13s  %s\n", "PROTO", (int)wt,
-			"FOUR-TUPLE (ORIG -> RESP)", "STATE", "HISTORY", "ORIG PKT/BYTE",
-			"RESP PKT/BYTE", "ICMP");
-		for (size_t i = 0; i < cap->nflows; i++) {
+		for (size_t i = 0; i < shown; i++) { /* column widths from what is shown */
 			const struct record *f = &cap->flows[i];
-			char ob[32], rb[32];
-			if (!verbose && i == MAX_FLOW_ROWS) {
-				fprintf(out, "    ... %zu more\n", cap->nflows - i);
-				break;
-			}
-			snprintf(ob, sizeof(ob), "%s/%s", get(f, "orig_pkts"), get(f, "orig_bytes"));
-			snprintf(rb, sizeof(rb), "%s/%s", get(f, "resp_pkts"), get(f, "resp_bytes"));
-			fprintf(out, "    %-5s  %-*s  %-6s %-10s %13s %13s  %s\n", get(f, "proto"),
-				(int)wt, get(f, "tuple"), get(f, "conn_state"), get(f, "history"),
-				ob, rb, get(f, "icmp"));
+			endpoint(f, "orig", a, sizeof(a));
+			endpoint(f, "resp", b, sizeof(b));
+			snprintf(pk, sizeof(pk), "%s/%s", get(f, "orig_pkts"), get(f, "resp_pkts"));
+			snprintf(by, sizeof(by), "%s/%s", get(f, "orig_bytes"), get(f, "resp_bytes"));
+			wo = (int)strlen(a) > wo ? (int)strlen(a) : wo;
+			wr = (int)strlen(b) > wr ? (int)strlen(b) : wr;
+			wh = (int)strlen(get(f, "history")) > wh ? (int)strlen(get(f, "history")) : wh;
+			wp = (int)strlen(pk) > wp ? (int)strlen(pk) : wp;
+			wb = (int)strlen(by) > wb ? (int)strlen(by) : wb;
 		}
+		if (!shown)
+			continue;
+		fprintf(out, "    %-5s  %-*s  %-*s  %-5s  %-*s  %*s  %*s  %s\n", "PROTO", wo, "ORIG", wr,
+			"RESP", "STATE", wh, "HISTORY", wp, "PKTS", wb, "BYTES", "ICMP");
+		for (size_t i = 0; i < shown; i++) {
+			const struct record *f = &cap->flows[i];
+			endpoint(f, "orig", a, sizeof(a));
+			endpoint(f, "resp", b, sizeof(b));
+			snprintf(pk, sizeof(pk), "%s/%s", get(f, "orig_pkts"), get(f, "resp_pkts"));
+			snprintf(by, sizeof(by), "%s/%s", get(f, "orig_bytes"), get(f, "resp_bytes"));
+			fprintf(out, "    %-5s  %-*s  %-*s  %-5s  %-*s  %*s  %*s  %s\n", get(f, "proto"),
+				wo, a, wr, b, get(f, "conn_state"), wh, get(f, "history"), wp, pk, wb, by,
+				record_get(f, "icmp") ? get(f, "icmp") : "-");
+		}
+		if (shown < cap->nflows)
+			fprintf(out, "    ... %zu more (portlab flows %s)\n", cap->nflows - shown,
+				o->captures->caps[c].file);
 	}
 }
 
