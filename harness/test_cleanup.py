@@ -124,3 +124,15 @@ def test_clean_keeps_a_run_that_is_still_going(tmp_path):
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=20)
     assert netns_names() & made == set()
+
+
+def test_clean_leaves_links_that_are_not_portlabs():
+    """A pl* link in the root namespace is somebody else's: clean keeps it."""
+    need_root()
+    subprocess.run(["ip", "link", "add", "plnotours0", "type", "veth", "peer", "name", "plnotours1"], check=True)
+    try:
+        out = portlab("clean")
+        assert out.returncode == 0
+        assert "plnotours0" in root_links()
+    finally:
+        subprocess.run(["ip", "link", "del", "plnotours0"], check=False)

@@ -42,3 +42,10 @@ def test_use_needs_an_executable(tmp_path):
     proc = portlab("run", "four-tuple", "--use", "client=%s" % (tmp_path / "missing"))
     assert proc.returncode == 2
     assert "not an executable file" in proc.stderr
+
+
+def test_a_misspelt_role_is_refused():
+    need_root()
+    proc = portlab("run", "four-tuple", "--use", "clinet=/bin/false")
+    assert proc.returncode == 2
+    assert "has no role 'clinet' (roles: server client)" in proc.stderr

@@ -1,11 +1,12 @@
 /*
- * cmd_clean.c - portlab clean: remove what runs that are gone left behind:
- * namespaces portlab-<run>-*, links named pl* in the root namespace. A run
- * whose portlab process is still alive is left alone.
+ * cmd_clean.c - portlab clean: remove the namespaces portlab-<run>-* that
+ * runs which are gone left behind. A run whose portlab process is still
+ * alive is left alone. Links need no sweep: portlab creates none in the
+ * root namespace (veth pairs are made inside the lab's namespaces and die
+ * with them), and a pl* link found there is somebody else's.
  */
 #include <dirent.h>
 #include <errno.h>
-#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,7 +41,6 @@ int cmd_clean(int argc, char **argv)
 {
 	bool json_out = false, force = false;
 	size_t removed = 0, kept = 0, failed = 0;
-	struct if_nameindex *ifs;
 	struct dirent *d;
 	DIR *dir;
 
@@ -51,8 +51,8 @@ int cmd_clean(int argc, char **argv)
 			force = true;
 		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			puts("usage: portlab clean [--force] [--json]\n"
-			     "Removes namespaces portlab-* and root-namespace links pl* that runs left\n"
-			     "behind. Runs still in progress are kept, unless --force.");
+			     "Removes the namespaces portlab-* that runs left behind (a SIGKILLed run\n"
+			     "cannot remove its own). Runs still in progress are kept, unless --force.");
 			return EXIT_PASS;
 		} else {
 			pl_warn("clean: unknown option '%s'", argv[i]);
@@ -91,21 +91,6 @@ int cmd_clean(int argc, char **argv)
 	}
 	if (dir)
 		closedir(dir);
-	ifs = if_nameindex();
-	for (struct if_nameindex *i = ifs; i && i->if_index; i++) {
-		if (strncmp(i->if_name, "pl", 2))
-			continue;
-		char *args[] = { "ip", "link", "delete", i->if_name, NULL };
-		if (run_wait(args, NULL, NULL) == 0) {
-			if (!json_out)
-				printf("removed  link %s\n", i->if_name);
-			removed++;
-		} else {
-			failed++;
-		}
-	}
-	if (ifs)
-		if_freenameindex(ifs);
 	if (json_out)
 		printf("{\"removed\": %zu, \"kept\": %zu, \"failed\": %zu}\n", removed, kept, failed);
 	else if (!removed && !kept && !failed)

@@ -289,6 +289,23 @@ static int run_one(const char *name, const struct options *opt, struct summary *
 	free(file);
 	if (!lab)
 		return EXIT_USAGE;
+	for (size_t u = 0; u < opt->nuse; u++) { /* a misspelt role must not pass unnoticed */
+		size_t rl = strcspn(opt->use[u], "=");
+		bool found = false;
+		for (size_t i = 0; i < lab->nsteps && !found; i++)
+			found = lab->steps[i].kind <= STEP_RUN && strlen(lab->steps[i].role) == rl &&
+				!strncmp(lab->steps[i].role, opt->use[u], rl);
+		if (!found) {
+			fprintf(stderr, "portlab: --use %s: lab %s has no role '%.*s' (roles:",
+				opt->use[u], lab->name, (int)rl, opt->use[u]);
+			for (size_t i = 0; i < lab->nsteps; i++)
+				if (lab->steps[i].kind <= STEP_RUN)
+					fprintf(stderr, " %s", lab->steps[i].role);
+			fputs(")\n", stderr);
+			lab_free(lab);
+			return EXIT_USAGE;
+		}
+	}
 	for (size_t i = 0; i < lab->nsteps; i++) /* every program must exist before we build */
 		if (lab->steps[i].kind <= STEP_RUN) {
 			struct runner probe = { .lab = lab, .use = opt->use, .nuse = opt->nuse };
