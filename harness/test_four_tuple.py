@@ -74,3 +74,22 @@ def test_a_narrow_port_range_is_honoured():
     ports = {c["local_port"] for c in run.events("client", "connect", ok=True)}
     assert len(ports) == 5
     assert all(40000 <= p <= 40009 for p in ports), ports
+
+
+def test_every_event_of_a_connection_names_it_from_the_client(run):
+    """A server's send and recv, a client's recv: the tuple is always
+    written from the side that opened the connection, as on the wire."""
+    client = tuples(run.events("client", "connect", ok=True))
+    for role, call in (("server", "send"), ("server", "recv"), ("client", "recv"), ("client", "send")):
+        assert tuples(run.events(role, call, ok=True)) == client, (role, call)
+
+
+def test_events_are_in_time_order(run):
+    evs = run.result["events"]
+    assert [e["seq"] for e in evs] == list(range(1, len(evs) + 1))
+    assert all(a["t"] <= b["t"] for a, b in zip(evs, evs[1:]))
+    # the server listens before the client connects, and accepts after it
+    first = {}
+    for e in evs:
+        first.setdefault((e["role"], e["call"]), e["seq"])
+    assert first[("server", "listen")] < first[("client", "connect")]

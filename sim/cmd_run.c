@@ -20,6 +20,7 @@
 #include "analyse.h"
 #include "capture.h"
 #include "cmds.h"
+#include "events.h"
 #include "expect.h"
 #include "json.h"
 #include "lab.h"
@@ -357,6 +358,7 @@ static int run_one(const char *name, const struct options *opt, struct summary *
 	topo_destroy(run_id);
 	built = false;
 
+	events_finish(runner.events, runner.nevents);
 	o.data.events = runner.events;
 	o.data.nevents = runner.nevents;
 	o.summaries = xcalloc(caps.n, sizeof(*o.summaries));

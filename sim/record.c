@@ -216,20 +216,9 @@ bool endpoint_split(const char *text, char *addr, size_t len, unsigned *port)
 	return true;
 }
 
-/* wire_endpoint - ADDR:PORT as the wire shows it: IPv4-mapped as plain IPv4. */
-static char *wire_endpoint(const char *addr, unsigned port)
-{
-	if (!strncmp(addr, "::ffff:", 7) && strchr(addr + 7, '.'))
-		return xasprintf("%s:%u", addr + 7, port);
-	if (strchr(addr, ':'))
-		return xasprintf("[%s]:%u", addr, port);
-	return xasprintf("%s:%u", addr, port);
-}
-
 void record_add_endpoints(struct record *r)
 {
 	const char *local = record_get(r, "local"), *remote = record_get(r, "remote");
-	const char *call = record_get(r, "call");
 	char laddr[64], raddr[64];
 	unsigned lport = 0, rport = 0;
 	bool have_l = local && endpoint_split(local, laddr, sizeof(laddr), &lport);
@@ -242,16 +231,5 @@ void record_add_endpoints(struct record *r)
 	if (have_r) {
 		record_set(r, "remote_addr", raddr, FIELD_STRING);
 		record_setf(r, "remote_port", FIELD_NUMBER, "%u", rport);
-	}
-	if (have_l && have_r) {
-		/* the side that opened the connection comes first, as on the wire */
-		const char *opened_by = record_get(r, "opened_by");
-		bool remote_opened = opened_by ? !strcmp(opened_by, "remote") :
-				     call && (!strcmp(call, "accept") || !strcmp(call, "recvfrom"));
-		char *l = wire_endpoint(laddr, lport), *rm = wire_endpoint(raddr, rport);
-		record_setf(r, "tuple", FIELD_STRING, "%s -> %s", remote_opened ? rm : l,
-			    remote_opened ? l : rm);
-		free(l);
-		free(rm);
 	}
 }

@@ -40,10 +40,7 @@ int record_parse_json(struct record *r, const char *line);
 /* record_json - R as a JSON object member KEY (NULL inside an array). */
 void record_json(struct json *j, const char *key, const struct record *r);
 
-/*
- * record_add_endpoints - derive local_addr/port, remote_addr/port and the
- * oriented "tuple" of an event from its local/remote/call fields.
- */
+/* record_add_endpoints - derive local_addr/port and remote_addr/port from local/remote. */
 void record_add_endpoints(struct record *r);
 
 /* endpoint_split - "a:p" or "[v6]:p" into ADDR (no brackets, IPv4-mapped made plain) and PORT. */

@@ -24,61 +24,117 @@ static const char *get(const struct record *r, const char *key)
 	return v ? v : "";
 }
 
-/* is_socket_call - events worth a row: the socket API, not notes. */
-static bool is_socket_call(const struct record *r)
+/* Fields every event has, or that portlab derives: not worth a DETAIL entry. */
+static bool plain_field(const char *key)
 {
-	static const char *const calls[] = { "socket", "bind", "listen", "accept", "connect",
-		"close", "shutdown", "setsockopt", "sendto", "recvfrom", "send", "recv", "read",
-		"write", "socket-table", NULL };
-	const char *call = get(r, "call");
+	static const char *const keys[] = { "t", "call", "ok", "errno", "error", "fd", "local",
+		"remote", "bytes", "role", "host", "seq", "local_addr", "local_port", "remote_addr",
+		"remote_port", "tuple", "opened_by", "state", NULL };
 
-	for (size_t i = 0; calls[i]; i++)
-		if (!strcmp(call, calls[i]))
+	for (size_t i = 0; keys[i]; i++)
+		if (!strcmp(key, keys[i]))
 			return true;
 	return false;
 }
 
+/* detail - what else the event says (tags such as case=..., a note's numbers), as k=v. */
+static void detail(const struct record *r, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < r->n && used < len; i++) {
+		if (plain_field(r->fields[i].key))
+			continue;
+		int k = snprintf(buf + used, len - used, "%s%s=%s", used ? " " : "",
+				 r->fields[i].key, r->fields[i].value);
+		if (k > 0)
+			used += (size_t)k;
+	}
+}
+
+static void result(const struct record *r, char *buf, size_t len)
+{
+	const char *call = get(r, "call");
+
+	if (!strcmp(call, "socket-table"))
+		snprintf(buf, len, "%s", get(r, "state"));
+	else if (!record_get(r, "ok"))
+		snprintf(buf, len, "-"); /* a note, not a call */
+	else if (!strcmp(get(r, "ok"), "false"))
+		snprintf(buf, len, "%s", get(r, "errno"));
+	else if (!strcmp(call, "socket") || !strcmp(call, "accept") || !strcmp(call, "close"))
+		snprintf(buf, len, "ok fd %s", get(r, "fd"));
+	else if (record_get(r, "bytes"))
+		snprintf(buf, len, "ok %s bytes", get(r, "bytes"));
+	else
+		snprintf(buf, len, "ok");
+}
+
+/* always_shown - rows the lesson is about: failed calls, socket tables, notes. */
+static bool always_shown(const struct record *r)
+{
+	return !strcmp(get(r, "ok"), "false") || !record_get(r, "ok") ||
+	       !strcmp(get(r, "call"), "socket-table");
+}
+
+#define MAX_ALWAYS_ROWS 200
+
 static void print_events(FILE *out, const struct outcome *o, bool verbose)
 {
-	size_t wrole = 4, wcall = 4, wlocal = 5, shown = 0, total = 0;
+	size_t wrole = 4, wcall = 4, wres = 6, wlocal = 5, wremote = 6, shown = 0, always = 0;
+	const size_t n = o->data.nevents;
+	bool *show;
+	char res[64], more[512];
 
-	for (size_t i = 0; i < o->data.nevents; i++) {
-		const struct record *r = &o->data.events[i];
-		if (!is_socket_call(r))
-			continue;
-		total++;
-		if (strlen(get(r, "role")) > wrole) wrole = strlen(get(r, "role"));
-		if (strlen(get(r, "call")) > wcall) wcall = strlen(get(r, "call"));
-		if (strlen(get(r, "local")) > wlocal) wlocal = strlen(get(r, "local"));
-	}
-	if (!total)
+	if (!n)
 		return;
-	fprintf(out, "\nsocket events\n  %-*s  %-*s  %-14s %-*s  %s\n", (int)wrole, "ROLE",
-		(int)wcall, "CALL", "RESULT", (int)wlocal, "LOCAL", "REMOTE");
-	for (size_t i = 0; i < o->data.nevents; i++) {
+	show = calloc(n, sizeof(bool));
+	if (!show)
+		return;
+	for (size_t i = 0; i < n; i++) {
 		const struct record *r = &o->data.events[i];
-		char result[32];
-		if (!is_socket_call(r))
+		if (verbose || shown < MAX_EVENT_ROWS)
+			show[i] = true, shown++;
+		else if (always_shown(r) && always < MAX_ALWAYS_ROWS)
+			show[i] = true, always++;
+		if (!show[i])
 			continue;
-		if (!verbose && shown == MAX_EVENT_ROWS) {
-			fprintf(out, "  ... %zu more (portlab run --verbose, or result.json)\n",
-				total - shown);
-			break;
-		}
-		if (!strcmp(get(r, "call"), "socket-table"))
-			snprintf(result, sizeof(result), "%s", get(r, "state"));
-		else if (!strcmp(get(r, "ok"), "false"))
-			snprintf(result, sizeof(result), "%s", get(r, "errno"));
-		else if (record_get(r, "bytes"))
-			snprintf(result, sizeof(result), "ok %s bytes", get(r, "bytes"));
-		else if (!strcmp(get(r, "call"), "accept"))
-			snprintf(result, sizeof(result), "ok fd %s", get(r, "fd"));
-		else
-			snprintf(result, sizeof(result), "ok");
-		fprintf(out, "  %-*s  %-*s  %-14s %-*s  %s\n", (int)wrole, get(r, "role"), (int)wcall,
-			get(r, "call"), result, (int)wlocal, get(r, "local"), get(r, "remote"));
-		shown++;
+		result(r, res, sizeof(res));
+#define WIDEN(w, s) do { size_t l_ = strlen(s); if (l_ > (w)) (w) = l_; } while (0)
+		WIDEN(wrole, get(r, "role"));
+		WIDEN(wcall, get(r, "call"));
+		WIDEN(wres, res);
+		WIDEN(wlocal, get(r, "local"));
+		WIDEN(wremote, get(r, "remote"));
+#undef WIDEN
 	}
+	fprintf(out, "\nsocket events\n  %-*s  %-*s  %-*s  %-*s  %-*s  %s\n", (int)wrole, "ROLE",
+		(int)wcall, "CALL", (int)wres, "RESULT", (int)wlocal, "LOCAL", (int)wremote, "REMOTE",
+		"DETAIL");
+	size_t hidden = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct record *r = &o->data.events[i];
+		if (!show[i]) {
+			hidden++;
+			continue;
+		}
+		if (hidden) {
+			fprintf(out, "  ... %zu more\n", hidden);
+			hidden = 0;
+		}
+		result(r, res, sizeof(res));
+		detail(r, more, sizeof(more));
+		fprintf(out, "  %-*s  %-*s  %-*s  %-*s  %-*s  %s\n", (int)wrole, get(r, "role"),
+			(int)wcall, get(r, "call"), (int)wres, res, (int)wlocal, get(r, "local"),
+			(int)wremote, get(r, "remote"), more);
+	}
+	if (hidden)
+		fprintf(out, "  ... %zu more\n", hidden);
+	if (!verbose && shown + always < n)
+		fprintf(out, "  (%zu of %zu events shown: failed calls, notes and socket tables always;"
+			" --verbose or result.json for all)\n", shown + always, n);
+	free(show);
 }
 
 /* endpoint - "addr:port" of one side of flow F, as `portlab flows` prints it. */
