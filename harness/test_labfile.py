@@ -1,5 +1,6 @@
 """A malformed lab file: a clear error with file and line, exit 2, nothing built."""
 import os
+import shutil
 
 import pytest
 
@@ -86,9 +87,24 @@ def test_a_missing_sysctl_is_named(tmp_path):
     lab.write_text(GOOD.replace("host b\n", "host b\n    sysctl net.ipv4.no_such_knob = 1\n"))
     before = netns_names()
     proc = portlab("run", str(lab), "--captures", str(tmp_path / "c"))
-    assert proc.returncode == 3, proc.stderr
+    assert proc.returncode == 2, proc.stderr
     assert "sysctl net.ipv4.no_such_knob" in proc.stderr
     assert "this kernel has no such sysctl" in proc.stderr
+    assert "%s:6: this sysctl cannot be set in host b" % lab in proc.stderr
+    assert netns_names() - before == set()
+
+
+def test_a_bad_nft_rule_names_its_lab_line(tmp_path):
+    need_root()
+    if shutil.which("nft") is None:
+        pytest.skip("nft is not installed")
+    lab = tmp_path / "lab"
+    lab.write_text(GOOD.replace("host b\n", "host b\n    nft add table inet lab\n"
+                                "    nft add chian inet lab input\n"))
+    before = netns_names()
+    proc = portlab("run", str(lab), "--captures", str(tmp_path / "c"))
+    assert proc.returncode == 2, proc.stderr
+    assert "%s:7: nft refused this rule of host b" % lab in proc.stderr
     assert netns_names() - before == set()
 
 

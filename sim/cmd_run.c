@@ -340,8 +340,9 @@ static int run_one(const char *name, const struct options *opt, struct summary *
 	pidfile = register_run(run_id);
 	double t0 = now_seconds();
 	built = true; /* from here on, whatever exists is removed at the end */
-	if (topo_build(lab, run_id, dir) < 0) {
-		status = EXIT_ENV;
+	int built_rc = topo_build(lab, run_id, dir);
+	if (built_rc < 0) {
+		status = built_rc == TOPO_LAB_ERROR ? EXIT_USAGE : EXIT_ENV;
 		goto out;
 	}
 	o.build_seconds = now_seconds() - t0;

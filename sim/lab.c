@@ -347,6 +347,8 @@ static int host_statement(struct parser *p, char **w, int n)
 		if (strncmp(w[1], "net.", 4) || strstr(w[1], "..") || strchr(w[1], '/'))
 			return bad(p, "'%s': only net.* sysctls can be set, and only inside a host", w[1]);
 		char *value = join(w + 3, n - 3);
+		h->sysctl_lines = xrealloc(h->sysctl_lines, sizeof(int) * (h->nsysctls + 1));
+		h->sysctl_lines[h->nsysctls] = p->line;
 		APPEND(h->sysctls, h->nsysctls) = xasprintf("%s%s=%s", optional ? "?" : "", w[1], value);
 		free(value);
 		return 0;
@@ -360,6 +362,8 @@ static int host_statement(struct parser *p, char **w, int n)
 	if (!strcmp(w[0], "nft")) {
 		if (n < 2)
 			return bad(p, "usage: nft RULE");
+		h->nft_lines = xrealloc(h->nft_lines, sizeof(int) * (h->nnft + 1));
+		h->nft_lines[h->nnft] = p->line;
 		APPEND(h->nft, h->nnft) = join(w + 1, n - 1);
 		return 0;
 	}
@@ -783,6 +787,8 @@ void lab_free(struct lab *lab)
 		free_strings(host->routes, host->nroutes);
 		free_strings(host->sysctls, host->nsysctls);
 		free_strings(host->nft, host->nnft);
+		free(host->sysctl_lines);
+		free(host->nft_lines);
 		free(host->name);
 	}
 	for (size_t i = 0; i < lab->nsegments; i++) {

@@ -25,8 +25,10 @@ struct lab_host {
 	char **routes;   /* iproute2 arguments after "route add" */
 	size_t nroutes;
 	char **sysctls;  /* "key=value", net.* only; "?key=value" if the kernel may lack it */
+	int *sysctl_lines;
 	size_t nsysctls;
 	char **nft;      /* nftables rules */
+	int *nft_lines;
 	size_t nnft;
 	bool forward;
 	int line;

@@ -121,12 +121,16 @@ static int ip_batch(const char *file, const char *ns, const char *log)
 	return -1;
 }
 
-/* write_sysctls - in a child inside namespace NS, write each "key=value"; returns 0 or -1. */
-static int write_sysctls(const char *ns, const char *const *kv, size_t n)
+/*
+ * write_sysctls - in a child inside namespace NS, write each "key=value".
+ * Returns 0, or -1 with *FAILED the index of the one that was refused (or -1).
+ */
+static int write_sysctls(const char *ns, const char *const *kv, size_t n, long *failed)
 {
 	pid_t pid;
 	int status;
 
+	*failed = -1;
 	if (n == 0)
 		return 0;
 	fflush(NULL);
@@ -162,7 +166,7 @@ static int write_sysctls(const char *ns, const char *const *kv, size_t n)
 				fprintf(stderr, "portlab: sysctl %.*s in %s: %s%s\n", (int)(eq - key),
 					key, ns, strerror(errno), errno == ENOENT ?
 					" (this kernel has no such sysctl)" : "");
-				_exit(1);
+				_exit(i < 200 ? 10 + (int)i : 1); /* which one, for the lab line */
 			}
 			close(fd);
 		}
@@ -172,6 +176,8 @@ static int write_sysctls(const char *ns, const char *const *kv, size_t n)
 		pl_warn_errno("waitpid");
 		return -1;
 	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) >= 10)
+		*failed = WEXITSTATUS(status) - 10;
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
@@ -262,18 +268,26 @@ static int switch_script(const struct lab_segment *seg, const char *path)
 }
 
 /* host_sysctls - the lab's sysctls for host H, with forwarding when it routes. */
-static int host_sysctls(const struct lab_host *h, const char *ns)
+static int host_sysctls(const struct lab *lab, const struct lab_host *h, const char *ns)
 {
 	const char *kv[h->nsysctls + 3];
-	size_t n = 0;
+	size_t n = 0, first;
+	long failed;
 
 	if (h->forward) {
 		kv[n++] = "net.ipv4.ip_forward=1";
 		kv[n++] = "net.ipv6.conf.all.forwarding=1";
 	}
+	first = n;
 	for (size_t i = 0; i < h->nsysctls; i++)
 		kv[n++] = h->sysctls[i];
-	return write_sysctls(ns, kv, n);
+	if (write_sysctls(ns, kv, n, &failed) == 0)
+		return 0;
+	if (failed < (long)first)
+		return -1;
+	fprintf(stderr, "%s:%d: this sysctl cannot be set in host %s (see above)\n", lab->file,
+		h->sysctl_lines[failed - (long)first], h->name);
+	return TOPO_LAB_ERROR;
 }
 
 static size_t count(const char *const *v)
@@ -285,8 +299,26 @@ static size_t count(const char *const *v)
 	return n;
 }
 
-/* host_nft - load host H's nftables rules inside it; returns 0 or -1. */
-static int host_nft(const struct lab_host *h, const char *ns, const char *dir)
+/* nft_error_line - the line of the .nft file that nft's LOG complains of, or 0. */
+static int nft_error_line(const char *log)
+{
+	FILE *f = fopen(log, "r");
+	char text[512];
+	int line = 0;
+
+	while (f && !line && fgets(text, sizeof(text), f)) {
+		char *at = strstr(text, ".nft:");
+		if (at)
+			line = atoi(at + 5);
+	}
+	if (f)
+		fclose(f);
+	return line;
+}
+
+/* host_nft - load host H's nftables rules inside it; returns 0, -1 or TOPO_LAB_ERROR. */
+static int host_nft(const struct lab *lab, const struct lab_host *h, const char *ns,
+		    const char *dir)
 {
 	char *path, *log;
 	FILE *f;
@@ -312,10 +344,16 @@ static int host_nft(const struct lab_host *h, const char *ns, const char *dir)
 	if (rc == 127)
 		pl_warn("host %s has nft rules, but nft is not installed: apt-get install nftables", h->name);
 	else if (rc != 0) {
-		pl_warn("nft rules of host %s failed:", h->name);
+		int bad = nft_error_line(log);
+		if (bad >= 1 && (size_t)bad <= h->nnft)
+			fprintf(stderr, "%s:%d: nft refused this rule of host %s:\n", lab->file,
+				h->nft_lines[bad - 1], h->name);
+		else
+			pl_warn("nft rules of host %s failed:", h->name);
 		show_log(log);
+		rc = TOPO_LAB_ERROR;
 	}
-	rc = rc ? -1 : 0;
+	rc = rc == 0 ? 0 : rc == TOPO_LAB_ERROR ? TOPO_LAB_ERROR : -1;
 out:
 	free(path);
 	free(log);
@@ -333,14 +371,16 @@ int topo_build(const struct lab *lab, const char *run_id, const char *dir)
 		goto out;
 	for (size_t h = 0; h < lab->nhosts; h++) {
 		char *ns = netns_name(run_id, lab->hosts[h].name);
-		int r = write_sysctls(ns, quiet_sysctls, count(quiet_sysctls));
+		long failed;
+		int r = write_sysctls(ns, quiet_sysctls, count(quiet_sysctls), &failed);
 		free(ns);
 		if (r < 0)
 			goto out;
 	}
 	for (size_t s = 0; s < lab->nsegments; s++) {
 		char *ns = netns_name(run_id, lab->segments[s].name);
-		int r = write_sysctls(ns, switch_sysctls, count(switch_sysctls));
+		long failed;
+		int r = write_sysctls(ns, switch_sysctls, count(switch_sysctls), &failed);
 		free(ns);
 		if (r < 0)
 			goto out;
@@ -355,13 +395,15 @@ int topo_build(const struct lab *lab, const char *run_id, const char *dir)
 		if (r == 0)
 			r = ip_batch(file, ns, log);
 		if (r == 0)
-			r = host_sysctls(host, ns);
+			r = host_sysctls(lab, host, ns);
 		if (r == 0)
-			r = host_nft(host, ns, dir);
+			r = host_nft(lab, host, ns, dir);
 		free(file);
 		free(ns);
-		if (r < 0)
+		if (r < 0) {
+			rc = r;
 			goto out;
+		}
 	}
 	for (size_t s = 0; s < lab->nsegments; s++) {
 		char *ns = netns_name(run_id, lab->segments[s].name);

@@ -22,9 +22,14 @@ char *netns_name(const char *run_id, const char *name);
 /*
  * topo_build - create every namespace, link, address, route and sysctl of
  * LAB. The iproute2 scripts it runs are kept in DIR (topology*.ip). Returns
- * 0, or -1 after saying why (what was made is left for topo_destroy).
+ * 0, -1 after saying why, or TOPO_LAB_ERROR when the kernel refused a
+ * line of the lab file (said as <file>:<line>); what was made is left for
+ * topo_destroy.
  */
 int topo_build(const struct lab *lab, const char *run_id, const char *dir);
+
+/* topo_build's result when a lab line (a sysctl, an nft rule) was refused: a lab error. */
+#define TOPO_LAB_ERROR (-2)
 
 /* topo_destroy - delete every namespace of run RUN_ID; returns how many were left. */
 int topo_destroy(const char *run_id);
