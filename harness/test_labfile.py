@@ -37,6 +37,9 @@ CASES = [
     ("unattached interface", GOOD.replace("    iface eth0 192.0.2.2/24\n",
                                           "    iface eth0 192.0.2.2/24\n    iface eth1\n"), 7,
      "is on no link or segment"),
+    ("misspelt flow field", GOOD.replace("events client connect: all errno = ECONNREFUSED",
+                                         "flows b:eth0 tcp: all connstate = REJ"), 9,
+     "flows have no field 'connstate'"),
     ("wait for a role that never started", GOOD.replace("run client", "wait server listening tcp *:80\nrun client"), 8,
      "no background program 'server'"),
 ]
@@ -115,3 +118,26 @@ def test_an_optional_sysctl_is_skipped_with_a_note(tmp_path):
     proc = portlab("run", str(lab), "--captures", str(tmp_path / "c"))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "no sysctl net.ipv4.no_such_knob" in proc.stderr
+
+
+def test_a_copied_lab_finds_its_programs(tmp_path):
+    """A teacher copies a lab to change it: its programs are still found."""
+    need_root()
+    copy = tmp_path / "my-refused"
+    copy.mkdir()
+    src = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                       "scenarios", "refused", "lab")
+    copy.joinpath("lab").write_text(open(src).read())
+    proc = portlab("run", str(copy), "--captures", str(tmp_path / "c"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_distinct_of_nothing_fails(tmp_path):
+    """Like all, distinct over no items proves nothing, so it fails."""
+    need_root()
+    lab = tmp_path / "lab"
+    lab.write_text(GOOD + 'expect "ports differ" events client accept: distinct local_port\n')
+    proc = portlab("run", str(lab), "--captures", str(tmp_path / "c"))
+    assert proc.returncode == 1
+    assert "FAIL  ports differ" in proc.stdout
+    assert "no events matched 'events client accept'" in proc.stdout

@@ -226,6 +226,27 @@ static int parse_range(struct expect *e, const char *w)
 	return end == w || *end || e->hi < e->lo ? -1 : 0;
 }
 
+/* The fields of a flow record (analyse.c): anything else is a typo. */
+static const char *const flow_fields[] = { "ts", "proto", "id.orig_h", "id.orig_p",
+	"id.resp_h", "id.resp_p", "tuple", "conn_state", "history", "duration", "orig_pkts",
+	"resp_pkts", "orig_bytes", "resp_bytes", "syn_count", "icmp", NULL };
+
+/* check_flow_field - 0 if NAME is a flow field, else -1 with the list in ERR. */
+static int check_flow_field(const char *name, char *err, size_t len)
+{
+	size_t used;
+
+	for (size_t i = 0; flow_fields[i]; i++)
+		if (!strcmp(name, flow_fields[i]))
+			return 0;
+	used = (size_t)snprintf(err, len, "flows have no field '%s' (fields:", name);
+	for (size_t i = 0; flow_fields[i] && used < len; i++)
+		used += (size_t)snprintf(err + used, len - used, " %s", flow_fields[i]);
+	if (used < len)
+		snprintf(err + used, len - used, ")");
+	return -1;
+}
+
 struct expect *expect_compile(const struct lab *lab, char **subject, size_t nsubject,
 			      char **check, size_t ncheck, char *err, size_t len)
 {
@@ -277,6 +298,13 @@ struct expect *expect_compile(const struct lab *lab, char **subject, size_t nsub
 		fail(err, len, "unknown check '%s' (count, all, none, distinct, same)", check[0]);
 		goto bad;
 	}
+	if (e->field && e->subject.flows && check_flow_field(e->field, err, len) < 0)
+		goto bad;
+	if (e->field && e->other.flows && check_flow_field(e->field, err, len) < 0)
+		goto bad;
+	for (size_t i = 0; e->subject.flows && i < e->subject.nfilters; i++)
+		if (check_flow_field(e->subject.filters[i].key, err, len) < 0)
+			goto bad;
 	return e;
 bad:
 	expect_free(e);
@@ -469,9 +497,16 @@ static void describe(const struct record *r, char *buf, size_t len)
 			 tuple ? tuple : "?");
 }
 
+/* cmp_str - numbers in numeric order (4 before 10), text in text order. */
 static int cmp_str(const void *a, const void *b)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+	char *ex, *ey;
+	double dx = strtod(x, &ex), dy = strtod(y, &ey);
+
+	if (ex != x && !*ex && ey != y && !*ey && dx != dy)
+		return dx < dy ? -1 : 1;
+	return strcmp(x, y);
 }
 
 /* values - the sorted values of FIELD in SEL (absent ones as "-"). */
@@ -609,13 +644,16 @@ bool expect_judge(const struct expect *e, const struct run_data *run, char *deta
 			const char **v = values(&sel, e->field);
 			list_values(v, sel.n, list, sizeof(list));
 			free(v);
-			snprintf(detail, len, "%zu %s, %s: %s", sel.n, noun(&e->subject, sel.n),
-				 e->field, sel.n ? list : "none");
+			snprintf(detail, len, "%zu %s, %s %s %s %s (seen: %s)", sel.n,
+				 noun(&e->subject, sel.n), e->kind == CHK_NONE ? "none with" : "all",
+				 e->field, op_names[e->op], e->value, sel.n ? list : "none");
 		}
 		break;
 	case CHK_DISTINCT: {
 		const char **v = values(&sel, e->field);
-		ok = true;
+		ok = sel.n > 0; /* like all: nothing measured proves nothing */
+		if (!ok)
+			snprintf(detail, len, "no %s matched '%s'", noun(&e->subject, 2), e->subject.text);
 		for (size_t i = 1; i < sel.n && ok; i++) {
 			if (!strcmp(v[i], v[i - 1])) {
 				size_t k = i;

@@ -110,19 +110,25 @@ char *program_path(const struct runner *r, const struct lab_step *step)
 	char *tries[] = {
 		xasprintf("%s/scenarios/%s/%s", exe_dir(), lab_base, prog),
 		xasprintf("%s/%s", r->lab->dir, prog),
+		/* a copied lab keeps its name: its programs are the original's */
+		xasprintf("%s/scenarios/%s/%s", exe_dir(), r->lab->name, prog),
 		xasprintf("%s/scenarios/tools/%s", exe_dir(), prog),
 		labs_dir() ? xasprintf("%s/tools/%s", labs_dir(), prog) : NULL,
 	};
 	char *found = NULL;
-	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
+	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++)
 		if (!found && tries[i] && executable(tries[i]))
 			found = tries[i];
-		else
-			free(tries[i]);
+	if (!found) {
+		pl_warn("%s:%d: program '%s' not found (is it built? 'make' builds scenarios/*/*.c). "
+			"Looked in:", r->lab->file, step->line, prog);
+		for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++)
+			if (tries[i])
+				fprintf(stderr, "    %s\n", tries[i]);
 	}
-	if (!found)
-		pl_warn("%s:%d: program '%s' not found (is it built? 'make' builds scenarios/*/*.c)",
-			r->lab->file, step->line, prog);
+	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++)
+		if (tries[i] != found)
+			free(tries[i]);
 	return found;
 }
 
