@@ -642,7 +642,7 @@ def test_table_columns_line_up(tmp_path):
         end = head.index(name) + len(name)
         assert all(r[end - 1] != " " and r[end:end + 2] == "  " for r in rows), name
     assert rows[0].split()[5:7] == ["6/4", "100/300"]
-    assert summary == "2 flows, 20 packets, 0 truncated, 0 malformed"
+    assert summary == "2 flows, 20 packets, 0 too short to decode, 0 malformed"
     assert not any(l != l.rstrip() for l in lines)
 
 

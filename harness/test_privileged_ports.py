@@ -132,3 +132,15 @@ def test_tshark_reads_a_dns_query_and_answer(run):
     kind = {"0": "query", "False": "query", "1": "answer", "True": "answer"}
     rows = sorted((kind[r[0]], r[1]) for r in (line.split("\t") for line in out if line))
     assert rows == [("answer", "www.example.com"), ("query", "www.example.com")], rows
+
+
+def test_tshark_reads_one_a_record_in_the_answer(run):
+    """The answer carries one A record: the server's own address."""
+    if shutil.which("tshark") is None:
+        pytest.skip("tshark is not installed")
+    out = subprocess.run(
+        ["tshark", "-n", "-r", run.pcap("server:eth0"), "-Y", "dns.flags.response == 1",
+         "-T", "fields", "-e", "dns.count.answers", "-e", "dns.a"],
+        capture_output=True, text=True, check=True).stdout.split("\n")
+    rows = [line.split("\t") for line in out if line]
+    assert rows == [["1", SERVER]], rows

@@ -161,6 +161,6 @@ void flows_print_table(FILE *out, const struct flow_table *ft, const char *title
 		row_of(flow_table_at(ft, i), &r);
 		print_row(out, cells, width);
 	}
-	fprintf(out, "%zu flow%s, %" PRIu64 " packet%s, %" PRIu64 " truncated, %" PRIu64 " malformed\n",
+	fprintf(out, "%zu flow%s, %" PRIu64 " packet%s, %" PRIu64 " too short to decode, %" PRIu64 " malformed\n",
 		n, plural(n), st->packets, plural(st->packets), st->truncated, st->malformed);
 }
