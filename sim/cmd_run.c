@@ -6,6 +6,7 @@
  * drained after the last one ends, and the topology is removed on every
  * path out, including Ctrl-C.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -40,7 +41,7 @@ static void on_signal(int sig)
 }
 
 struct options {
-	bool json, verbose, all;
+	bool json, verbose, all, brief;
 	char **params;
 	size_t nparams;
 	char **use;
@@ -52,7 +53,8 @@ static void usage(FILE *out)
 {
 	fputs("usage: portlab run [OPTIONS] LAB... | --all\n"
 	      "  --json             print the result as JSON (result.json) instead of a report\n"
-	      "  --verbose          show every event and flow\n"
+	      "  --verbose          show every event and flow (with several labs: show events\n"
+	      "                     and flows at all; otherwise only verdicts are shown)\n"
 	      "  --param NAME=VALUE set a lab parameter (see the lab's 'param' lines)\n"
 	      "  --use ROLE=PATH    run PATH in place of ROLE's program\n"
 	      "  --captures DIR     write captures under DIR/<lab>/<run-id>/ (default: captures/)\n"
@@ -249,6 +251,45 @@ static void free_outcome(struct outcome *o)
 	free(o->summaries);
 }
 
+/*
+ * give_back - under sudo, hand the run's folder to the user who asked for it,
+ * so that they can open, move and delete their captures without root.
+ */
+static void give_back(const char *dir)
+{
+	const char *uid = getenv("SUDO_UID"), *gid = getenv("SUDO_GID");
+	char *parent = xstrdup(dir), *slash;
+	struct dirent *d;
+	DIR *folder;
+
+	if (!uid || !gid || geteuid() != 0) {
+		free(parent);
+		return;
+	}
+	uid_t u = (uid_t)strtoul(uid, NULL, 10);
+	gid_t g = (gid_t)strtoul(gid, NULL, 10);
+	if (chown(dir, u, g) < 0)
+		pl_warn_errno("chown %s", dir);
+	slash = strrchr(parent, '/');
+	if (slash) { /* captures/<lab>/, which this run may have made */
+		*slash = '\0';
+		if (chown(parent, u, g) < 0)
+			pl_warn_errno("chown %s", parent);
+	}
+	free(parent);
+	folder = opendir(dir);
+	while (folder && (d = readdir(folder))) {
+		if (d->d_name[0] == '.')
+			continue;
+		char *path = xasprintf("%s/%s", dir, d->d_name);
+		if (lchown(path, u, g) < 0)
+			pl_warn_errno("chown %s", path);
+		free(path);
+	}
+	if (folder)
+		closedir(folder);
+}
+
 /* write_result - result.json in the run's folder. */
 static void write_result(const struct outcome *o)
 {
@@ -371,6 +412,16 @@ static int run_one(const char *name, const struct options *opt, struct summary *
 		if (o.summaries[i].read_status != 0)
 			pl_warn("%s", o.summaries[i].error);
 	}
+	if (o.interrupted) { /* half a run proves nothing: say so, keep what was captured */
+		write_result(&o);
+		if (opt->json)
+			report_json(stdout, &o);
+		else
+			printf("lab %s (run %s): INTERRUPTED after %.1f s; captures so far in %s/\n",
+			       lab->name, run_id, o.run_seconds, dir);
+		status = 128 + SIGINT;
+		goto out;
+	}
 	judge(&o);
 	for (size_t i = 0; i < o.nverdicts; i++)
 		sum->passed += o.verdicts[i].passed;
@@ -379,7 +430,8 @@ static int run_one(const char *name, const struct options *opt, struct summary *
 	if (opt->json)
 		report_json(stdout, &o);
 	else
-		report_text(stdout, &o, opt->verbose);
+		report_text(stdout, &o, opt->verbose ? (opt->brief ? DETAIL_NORMAL : DETAIL_ALL) :
+			    opt->brief ? DETAIL_BRIEF : DETAIL_NORMAL);
 	status = o.interrupted ? 128 + SIGINT : o.passed ? EXIT_PASS : EXIT_FAIL;
 out:
 	runner_kill(&runner);
@@ -388,6 +440,8 @@ out:
 		pl_warn("some namespaces of run %s are left; 'portlab clean' removes them", run_id);
 	if (interrupted && !opt->json)
 		fprintf(stderr, "portlab: interrupted; run %s was taken down\n", run_id);
+	if (dir && o.lab)
+		give_back(dir);
 	if (pidfile && unlink(pidfile) < 0 && errno != ENOENT)
 		pl_warn_errno("%s", pidfile);
 	free(pidfile);
@@ -480,6 +534,7 @@ int cmd_run(int argc, char **argv)
 	struct summary sums[nnames ? nnames : 1];
 	int codes[nnames ? nnames : 1];
 	size_t done = 0, width = 3;
+	opt.brief = nnames > 1; /* a catalogue: one verdict table per lab, then a summary */
 	if (opt.json && nnames > 1)
 		fputs("{\"labs\":[\n", stdout);
 	for (size_t i = 0; i < nnames && !interrupted; i++) {

@@ -192,8 +192,9 @@ static void print_flows(FILE *out, const struct outcome *o, bool verbose)
 	}
 }
 
-void report_text(FILE *out, const struct outcome *o, bool verbose)
+void report_text(FILE *out, const struct outcome *o, enum detail_level level)
 {
+	bool verbose = level == DETAIL_ALL;
 	const struct lab *lab = o->lab;
 	bool c = colour(out);
 	size_t wtext = 10, passed = 0;
@@ -201,9 +202,9 @@ void report_text(FILE *out, const struct outcome *o, bool verbose)
 	fprintf(out, "lab %s (run %s, %s)\n", lab->name, o->run_id, o->started);
 	if (lab->title)
 		fprintf(out, "  %s\n", lab->title);
-	if (o->runner)
+	if (o->runner && level > DETAIL_BRIEF)
 		print_events(out, o, verbose);
-	if (o->data.ncaptures)
+	if (o->data.ncaptures && level > DETAIL_BRIEF)
 		print_flows(out, o, verbose);
 	for (size_t i = 0; i < o->nverdicts; i++)
 		if (strlen(o->verdicts[i].text) > wtext)

@@ -36,7 +36,14 @@ struct outcome {
 	bool passed;
 };
 
-void report_text(FILE *out, const struct outcome *o, bool verbose);
+/* How much report_text says. */
+enum detail_level {
+	DETAIL_BRIEF,   /* verdicts only: several labs in one run */
+	DETAIL_NORMAL,  /* and the first events and flows */
+	DETAIL_ALL,     /* every event and flow (--verbose) */
+};
+
+void report_text(FILE *out, const struct outcome *o, enum detail_level level);
 void report_json(FILE *out, const struct outcome *o);
 
 #endif

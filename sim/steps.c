@@ -448,8 +448,8 @@ static void reap(struct runner *r)
 				p->host, how, said[0] ? ": \"" : "", said, said[0] ? "\"" : "",
 				p->errlog);
 		}
-		if (r->progress)
-			fprintf(stderr, "  %-10s on %-10s %s after %.2f s\n", p->role, p->host,
+		if (r->progress && p->step->kind != STEP_SOCKETS)
+			fprintf(stderr, "  ended %s on %s: %s after %.2f s\n", p->role, p->host,
 				p->timed_out ? "timed out" : how, p->ended - p->started);
 	}
 }
@@ -513,11 +513,41 @@ static int wait_exit(struct runner *r, struct proc *p)
 	return 0;
 }
 
+struct seen {
+	char *buf;
+	size_t len, used;
+};
+
+static bool add_listener(const struct socket_entry *e, void *arg)
+{
+	struct seen *s = arg;
+
+	if ((e->proto == IPPROTO_TCP && strcmp(e->state, "LISTEN")) || s->used >= s->len)
+		return false;
+	int k = snprintf(s->buf + s->used, s->len - s->used, "%s%s", s->used ? ", " : "", e->local);
+	if (k > 0)
+		s->used += (size_t)k;
+	return false;
+}
+
+/* listeners - "it listens on a, b" or "nothing listens", from the table in NETDIR. */
+static void listeners(const char *netdir, int proto, char *buf, size_t len)
+{
+	char list[200] = "";
+	struct seen s = { list, sizeof(list), 0 };
+
+	socktable_each(netdir, proto, add_listener, &s);
+	if (s.used)
+		snprintf(buf, len, "it %s on %s", proto == IPPROTO_TCP ? "listens" : "is bound", list);
+	else
+		snprintf(buf, len, "nothing %s there", proto == IPPROTO_TCP ? "listens" : "is bound");
+}
+
 /* wait_listen - until ROLE's host has the listener; returns 0, 1 if it never came, -1 interrupted. */
 static int wait_listen(struct runner *r, const struct lab_step *step)
 {
 	struct proc *p = find_proc(r, step->role);
-	double deadline = now_seconds() + step->timeout;
+	double started = now_seconds(), deadline = started + step->timeout;
 	char netdir[64];
 
 	snprintf(netdir, sizeof(netdir), "/proc/%d/net", (int)p->pid);
@@ -530,11 +560,15 @@ static int wait_listen(struct runner *r, const struct lab_step *step)
 			return 1;
 		}
 		if (now_seconds() > deadline) {
-			problem(r, "%s did not listen on %s %s within %g s", step->role,
-				step->proto == IPPROTO_TCP ? "tcp" : "udp", step->endpoint, step->timeout);
+			char seen[256];
+			listeners(netdir, step->proto, seen, sizeof(seen));
+			problem(r, "%s did not listen on %s %s within %g s (%s)", step->role,
+				step->proto == IPPROTO_TCP ? "tcp" : "udp", step->endpoint, step->timeout,
+				seen);
 			return 1;
 		}
-		if (pump(r, 2) < 0)
+		/* look often at first, when servers get ready, then spare the CPU */
+		if (pump(r, now_seconds() - started < 0.2 ? 2 : 20) < 0)
 			return -1;
 	}
 }
@@ -546,8 +580,13 @@ static void say_step(const struct runner *r, const struct lab_step *s)
 	switch (s->kind) {
 	case STEP_START:
 	case STEP_RUN:
-		fprintf(stderr, "  %-5s %s on %s:", s->kind == STEP_START ? "start" : "run", s->role,
+		fprintf(stderr, "  %-5s %s on %s", s->kind == STEP_START ? "start" : "run", s->role,
 			r->lab->hosts[s->host].name);
+		if (s->user)
+			fprintf(stderr, " as %s", s->user);
+		for (size_t i = 0; i < s->ncaps; i++)
+			fprintf(stderr, "%s%s", i ? "," : " caps ", s->caps[i]);
+		fputc(':', stderr);
 		for (size_t i = 0; i < s->argc; i++)
 			fprintf(stderr, " %s", s->argv[i]);
 		fputc('\n', stderr);
