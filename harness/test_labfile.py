@@ -141,3 +141,24 @@ def test_distinct_of_nothing_fails(tmp_path):
     assert proc.returncode == 1
     assert "FAIL  ports differ" in proc.stdout
     assert "no events matched 'events client accept'" in proc.stdout
+
+
+def test_a_bad_param_value_is_traced_to_the_option():
+    need_root()
+    proc = portlab("run", "four-tuple", "--param", "conns=abc")
+    assert proc.returncode == 2
+    assert "'abc' is not a number (this line uses --param conns)" in proc.stderr
+
+
+def test_an_unknown_param_lists_the_lab_parameters():
+    need_root()
+    proc = portlab("run", "four-tuple", "--param", "con=3")
+    assert proc.returncode == 2
+    assert "no parameter 'con' in this lab (parameters: conns=2" in proc.stderr
+
+
+def test_a_lab_name_with_underscores_gets_a_suggestion():
+    need_root()
+    proc = portlab("run", "four_tuple")
+    assert proc.returncode == 2
+    assert "did you mean 'four-tuple'?" in proc.stderr

@@ -30,6 +30,7 @@ struct parser {
 	char **overrides;
 	size_t noverrides;
 	bool *used;             /* which overrides matched a param */
+	const char *from_option; /* the --param this line uses, if any, for errors */
 };
 
 static int bad(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -43,6 +44,8 @@ static int bad(struct parser *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
+	if (p->from_option)
+		fprintf(stderr, " (this line uses --param %s)", p->from_option);
 	fputc('\n', stderr);
 	return -1;
 }
@@ -114,8 +117,11 @@ static const char *param_value(struct parser *p, const char *name, size_t len)
 {
 	for (size_t i = 0; i < p->lab->nparams; i++)
 		if (strlen(p->lab->params[i].name) == len &&
-		    !strncmp(p->lab->params[i].name, name, len))
+		    !strncmp(p->lab->params[i].name, name, len)) {
+			if (p->lab->params[i].overridden)
+				p->from_option = p->lab->params[i].name;
 			return p->lab->params[i].value;
+		}
 	return NULL;
 }
 
@@ -563,6 +569,7 @@ static int param_statement(struct parser *p, char **w, int n)
 		    !strncmp(p->overrides[i], w[1], strlen(w[1]))) {
 			free(prm->value);
 			prm->value = xstrdup(eq + 1);
+			prm->overridden = true;
 			p->used[i] = true;
 		}
 	}
@@ -661,8 +668,14 @@ static int finish(struct parser *p)
 
 	for (size_t i = 0; i < p->noverrides; i++)
 		if (!p->used[i]) {
-			fprintf(stderr, "%s: no parameter '%.*s' in this lab\n", p->file,
+			fprintf(stderr, "%s: no parameter '%.*s' in this lab (", p->file,
 				(int)strcspn(p->overrides[i], "="), p->overrides[i]);
+			if (!lab->nparams)
+				fputs("it has none", stderr);
+			for (size_t k = 0; k < lab->nparams; k++)
+				fprintf(stderr, "%s%s=%s", k ? ", " : "parameters: ", lab->params[k].name,
+					lab->params[k].value);
+			fputs(")\n", stderr);
 			return -1;
 		}
 	if (lab->nhosts == 0) {
@@ -718,6 +731,7 @@ static struct lab *parse(const char *path, char **overrides, size_t noverrides, 
 		if (header_only && strncmp(line, "lab", 3) && strncmp(line, "title", 5) &&
 		    strncmp(line, "about", 5))
 			continue;
+		p.from_option = NULL;
 		text = expand(&p, line);
 		if (!text) {
 			rc = -1;

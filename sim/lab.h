@@ -85,6 +85,7 @@ struct lab_expect {
 
 struct lab_param {
 	char *name, *value;
+	bool overridden;   /* by --param */
 };
 
 struct lab {

@@ -113,7 +113,18 @@ char *lab_file(const char *name)
 	if (is_file(path))
 		return path;
 	free(path);
-	pl_warn("no lab '%s' ('portlab list' shows the labs)", name);
+	/* four_tuple for four-tuple: the commonest slip */
+	char *dashed = xstrdup(name);
+	for (char *c = dashed; *c; c++)
+		if (*c == '_' || *c == ' ')
+			*c = '-';
+	path = xasprintf("%s/%s/lab", labs_dir(), dashed);
+	if (strcmp(dashed, name) && is_file(path))
+		pl_warn("no lab '%s'; did you mean '%s'?", name, dashed);
+	else
+		pl_warn("no lab '%s' ('portlab list' shows the labs)", name);
+	free(path);
+	free(dashed);
 	return NULL;
 }
 
