@@ -103,8 +103,8 @@ static int open_listener(const struct listener *l)
 {
 	int fd, v6only = l->v6only;
 
-	fd = socket(l->addr.ss_family, SOCK_STREAM, 0);
-	if (report("socket", fd, fd) < 0)
+	fd = report("socket", -1, socket(l->addr.ss_family, SOCK_STREAM, 0));
+	if (fd < 0)
 		die("socket");
 	/*
 	 * An IPv6 socket bound to :: takes IPv4 connections too unless
@@ -140,27 +140,21 @@ static int serve(const struct listener *l)
 	return 0;
 }
 
-/* stop_signals - block SIGTERM and SIGINT; returns a descriptor that reads them. */
-static int stop_signals(void)
+/* block_stop - block SIGTERM and SIGINT, to be read from a signalfd; fills MASK. */
+static void block_stop(sigset_t *mask)
 {
-	sigset_t mask;
-	int sfd;
-
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+	sigemptyset(mask);
+	sigaddset(mask, SIGTERM);
+	sigaddset(mask, SIGINT);
+	if (sigprocmask(SIG_BLOCK, mask, NULL) < 0)
 		die("sigprocmask");
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	if (sfd < 0)
-		die("signalfd");
-	return sfd;
 }
 
 int main(int argc, char **argv)
 {
 	struct listener l[MAX_LISTENERS] = { 0 };
 	struct pollfd pfd[MAX_LISTENERS + 1];
+	sigset_t mask;
 	int n = argc - 1, stop = 0;
 
 	if (n < 1 || n > MAX_LISTENERS)
@@ -168,9 +162,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < n; i++)
 		parse_listener(argv[i + 1], &l[i]);
 
-	/* A signal descriptor first: a `stop` must not kill us half-way. */
-	pfd[n].fd = stop_signals();
-	pfd[n].events = POLLIN;
+	/* Block the signals first: a `stop` must not kill us half-way. */
+	block_stop(&mask);
 	for (int i = 0; i < n; i++) {
 		report_tag("binding", l[i].name);
 		l[i].fd = open_listener(&l[i]);
@@ -178,6 +171,11 @@ int main(int argc, char **argv)
 		pfd[i].events = POLLIN;
 	}
 	report_tag("binding", NULL);
+	/* The signal descriptor last, so that the first listener is fd 3. */
+	pfd[n].fd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (pfd[n].fd < 0)
+		die("signalfd");
+	pfd[n].events = POLLIN;
 
 	while (!stop) {
 		if (poll(pfd, (nfds_t)n + 1, -1) < 0) {
@@ -192,9 +190,10 @@ int main(int argc, char **argv)
 		stop = pfd[n].revents & POLLIN;
 	}
 
-	report_tag("binding", NULL);
-	for (int i = 0; i < n; i++)
-		if (close(l[i].fd) < 0)
+	for (int i = 0; i < n; i++) {
+		report_tag("binding", l[i].name);
+		if (report("close", l[i].fd, close(l[i].fd)) < 0)
 			die("close");
+	}
 	return 0;
 }

@@ -33,8 +33,8 @@ static int try_one(const struct sockaddr *peer, socklen_t peerlen)
 	ssize_t n;
 	int fd, rc;
 
-	fd = socket(peer->sa_family, SOCK_STREAM, 0);
-	if (report("socket", fd, fd) < 0)
+	fd = report("socket", -1, socket(peer->sa_family, SOCK_STREAM, 0));
+	if (fd < 0)
 		die("socket");
 	rc = connect(fd, peer, peerlen);
 	report_to("connect", fd, rc, peer, peerlen);
@@ -44,7 +44,7 @@ static int try_one(const struct sockaddr *peer, socklen_t peerlen)
 			n = report_io("read", fd, read(fd, buf, sizeof(buf)));
 		while (n > 0 || (n < 0 && errno == EINTR));
 	}
-	if (close(fd) < 0)
+	if (report("close", fd, close(fd)) < 0)
 		die("close");
 	return rc;
 }

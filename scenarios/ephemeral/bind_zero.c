@@ -51,16 +51,16 @@ int main(int argc, char **argv)
 
 	while (n < count) {
 		/* 1. Create a TCP socket. */
-		int fd = socket(addr.ss_family, SOCK_STREAM, 0);
+		int fd = report("socket", -1, socket(addr.ss_family, SOCK_STREAM, 0));
 
-		if (report("socket", fd, fd) < 0)
+		if (fd < 0)
 			break;
 		/*
 		 * 2. Bind to port 0. report() reads getsockname() right after
 		 * the call, so the event's "local" shows the port chosen.
 		 */
 		if (report("bind", fd, bind(fd, (struct sockaddr *)&addr, addrlen)) < 0) {
-			close(fd);
+			report("close", fd, close(fd));
 			break;
 		}
 		fds[n++] = fd; /* kept open: it holds its port */
@@ -68,6 +68,6 @@ int main(int argc, char **argv)
 
 	/* 3. Close: the ports go back to the pool. */
 	for (int k = 0; k < n; k++)
-		report("close", -1, close(fds[k]));
+		report("close", fds[k], close(fds[k]));
 	return 0;
 }

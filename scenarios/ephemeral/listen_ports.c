@@ -46,15 +46,15 @@ static int listen_on(const char *text)
 
 	if (parse_endpoint(text, &addr, &len) < 0)
 		usage();
-	fd = socket(addr.ss_family, SOCK_STREAM, 0);
-	if (report("socket", fd, fd) < 0)
+	fd = report("socket", -1, socket(addr.ss_family, SOCK_STREAM, 0));
+	if (fd < 0)
 		return -1;
 	/* The usual server habit: restart without waiting out old TIME_WAITs. */
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0)
 		die("setsockopt SO_REUSEADDR");
 	if (report("bind", fd, bind(fd, (struct sockaddr *)&addr, len)) < 0 ||
 	    report("listen", fd, listen(fd, SOMAXCONN)) < 0) {
-		close(fd);
+		report("close", fd, close(fd));
 		return -1;
 	}
 	return fd;
@@ -113,8 +113,8 @@ int main(int argc, char **argv)
 
 	/* 5. Told to stop: close every connection, then the listeners. */
 	for (int i = 0; i < nconns; i++)
-		report("close", -1, close(conns[i]));
+		report("close", conns[i], close(conns[i]));
 	for (int i = 0; i < nlisten; i++)
-		report("close", -1, close(pfd[i].fd));
+		report("close", pfd[i].fd, close(pfd[i].fd));
 	return 0;
 }

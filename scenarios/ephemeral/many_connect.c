@@ -59,12 +59,12 @@ static int connect_one(const struct sockaddr_storage *server, socklen_t len)
 {
 	int fd;
 
-	fd = socket(server->ss_family, SOCK_STREAM, 0);
-	if (report("socket", fd, fd) < 0)
+	fd = report("socket", -1, socket(server->ss_family, SOCK_STREAM, 0));
+	if (fd < 0)
 		return -1;
 	if (report_to("connect", fd, connect(fd, (const struct sockaddr *)server, len),
 		      (const struct sockaddr *)server, len) < 0) {
-		close(fd);
+		report("close", fd, close(fd));
 		return -1;
 	}
 	return fd;
@@ -107,6 +107,6 @@ int main(int argc, char **argv)
 	}
 
 	for (size_t k = 0; k < nfds; k++)
-		report("close", -1, close(fds[k]));
+		report("close", fds[k], close(fds[k]));
 	return 0;
 }

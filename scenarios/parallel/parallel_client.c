@@ -26,8 +26,6 @@
 
 #include "report.h"
 
-/* descriptors besides the connections: stdio and epoll */
-
 static void usage(void)
 {
 	fprintf(stderr, "usage: parallel_client --connect ADDR:PORT --count N "

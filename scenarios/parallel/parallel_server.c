@@ -28,8 +28,6 @@
 
 #include "report.h"
 
-/* descriptors besides the connections: stdio, listening socket, epoll */
-
 static void usage(void)
 {
 	fprintf(stderr, "usage: parallel_server --listen ADDR:PORT --accept N\n");
@@ -45,8 +43,9 @@ static int listen_on(const char *ep, int backlog)
 
 	if (parse_endpoint(ep, &ss, &len) < 0)
 		exit(2);
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (report("socket", fd, fd) < 0)
+	fd = report("socket", -1,
+		    socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+	if (fd < 0)
 		die("socket");
 	/* the previous server on this port may have left TIME_WAIT behind */
 	if (report("setsockopt", fd,

@@ -45,8 +45,8 @@ static int accept_one(const struct sockaddr_storage *ss, socklen_t len)
 {
 	int lfd, cfd;
 
-	lfd = socket(ss->ss_family, SOCK_STREAM, 0);
-	if (report("socket", lfd, lfd) < 0)
+	lfd = report("socket", -1, socket(ss->ss_family, SOCK_STREAM, 0));
+	if (lfd < 0)
 		die("socket");
 	if (report("bind", lfd, bind(lfd, (const struct sockaddr *)ss, len)) < 0)
 		die("bind");
@@ -64,9 +64,9 @@ static int accept_one(const struct sockaddr_storage *ss, socklen_t len)
 /* connect_to - a TCP socket connected to SS; exits on failure. */
 static int connect_to(const struct sockaddr_storage *ss, socklen_t len)
 {
-	int fd = socket(ss->ss_family, SOCK_STREAM, 0);
+	int fd = report("socket", -1, socket(ss->ss_family, SOCK_STREAM, 0));
 
-	if (report("socket", fd, fd) < 0)
+	if (fd < 0)
 		die("socket");
 	if (report_to("connect", fd, connect(fd, (const struct sockaddr *)ss, len),
 		      (const struct sockaddr *)ss, len) < 0)

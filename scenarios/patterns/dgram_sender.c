@@ -42,8 +42,8 @@ int main(int argc, char **argv)
 	if (parse_endpoint(ep, &peer, &len) < 0)
 		exit(2);
 
-	fd = socket(peer.ss_family, SOCK_DGRAM, 0);
-	if (report("socket", fd, fd) < 0)
+	fd = report("socket", -1, socket(peer.ss_family, SOCK_DGRAM, 0));
+	if (fd < 0)
 		die("socket");
 	for (long k = 1; k <= n; k++) {
 		char msg[64];

@@ -42,8 +42,8 @@ int main(int argc, char **argv)
 	if (parse_endpoint(ep, &ss, &len) < 0)
 		exit(2);
 
-	fd = socket(ss.ss_family, SOCK_DGRAM, 0);
-	if (report("socket", fd, fd) < 0)
+	fd = report("socket", -1, socket(ss.ss_family, SOCK_DGRAM, 0));
+	if (fd < 0)
 		die("socket");
 	if (report("bind", fd, bind(fd, (struct sockaddr *)&ss, len)) < 0)
 		die("bind");

@@ -27,9 +27,9 @@ static void usage(void)
 /* connect_to - a TCP socket connected to PEER; exits on failure. */
 static int connect_to(const struct sockaddr_storage *peer, socklen_t len)
 {
-	int fd = socket(peer->ss_family, SOCK_STREAM, 0);
+	int fd = report("socket", -1, socket(peer->ss_family, SOCK_STREAM, 0));
 
-	if (report("socket", fd, fd) < 0)
+	if (fd < 0)
 		die("socket");
 	if (report_to("connect", fd, connect(fd, (const struct sockaddr *)peer, len),
 		      (const struct sockaddr *)peer, len) < 0)

@@ -38,8 +38,8 @@ static int listen_on(const char *ep)
 
 	if (parse_endpoint(ep, &ss, &len) < 0)
 		exit(2);
-	fd = socket(ss.ss_family, SOCK_STREAM, 0);
-	if (report("socket", fd, fd) < 0)
+	fd = report("socket", -1, socket(ss.ss_family, SOCK_STREAM, 0));
+	if (fd < 0)
 		die("socket");
 	if (report("bind", fd, bind(fd, (struct sockaddr *)&ss, len)) < 0)
 		die("bind");

@@ -166,8 +166,8 @@ static int open_side(const struct side *s)
 	socklen_t len = address(s->where, &ss);
 	int fd;
 
-	fd = socket(ss.ss_family, s->type, 0);
-	if (report("socket", fd, fd) < 0)
+	fd = report("socket", -1, socket(ss.ss_family, s->type, 0));
+	if (fd < 0)
 		die("socket");
 	if (s->opts & REUSEADDR &&
 	    set_option(fd, SOL_SOCKET, SO_REUSEADDR, "SO_REUSEADDR", 1) < 0)

@@ -29,8 +29,8 @@ static int attempt(const struct sockaddr_storage *ss, socklen_t len,
 	int fd, on = 1, rc;
 
 	report_tag("attempt", reuseaddr ? "reuseaddr" : "plain");
-	fd = socket(ss->ss_family, SOCK_STREAM, 0);
-	if (report("socket", fd, fd) < 0)
+	fd = report("socket", -1, socket(ss->ss_family, SOCK_STREAM, 0));
+	if (fd < 0)
 		die("socket");
 	if (reuseaddr && report("setsockopt", fd, setsockopt(fd, SOL_SOCKET,
 				SO_REUSEADDR, &on, sizeof(on))) < 0)

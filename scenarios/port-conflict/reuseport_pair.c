@@ -36,8 +36,8 @@ static int listen_shared(const struct sockaddr_storage *ss, socklen_t len)
 {
 	int fd, on = 1;
 
-	fd = socket(ss->ss_family, SOCK_STREAM, 0);
-	if (report("socket", fd, fd) < 0)
+	fd = report("socket", -1, socket(ss->ss_family, SOCK_STREAM, 0));
+	if (fd < 0)
 		die("socket");
 	if (report("setsockopt", fd, setsockopt(fd, SOL_SOCKET, SO_REUSEPORT,
 						&on, sizeof(on))) < 0)

@@ -31,12 +31,12 @@ static int visit_once(const struct sockaddr_storage *ss, socklen_t len)
 	ssize_t n;
 	int fd;
 
-	fd = socket(ss->ss_family, SOCK_STREAM, 0);
-	if (report("socket", fd, fd) < 0)
+	fd = report("socket", -1, socket(ss->ss_family, SOCK_STREAM, 0));
+	if (fd < 0)
 		die("socket");
 	if (report_to("connect", fd, connect(fd, (const struct sockaddr *)ss, len),
 		      (const struct sockaddr *)ss, len) < 0) {
-		close(fd);
+		report("close", fd, close(fd));
 		return -1;
 	}
 	if (report_io("send", fd, send(fd, request, sizeof(request) - 1,

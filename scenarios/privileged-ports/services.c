@@ -8,7 +8,8 @@
  *	1. for each service: socket(), bind(ADDR:PORT), listen() if TCP
  *	2. poll() them all
  *	3. TCP: accept(), recv() the request, send() a reply, close()
- *	   UDP: recvfrom() a DNS query, sendto() an empty DNS answer
+ *	   UDP: recvfrom() a DNS query, sendto() an answer with one A record:
+ *	   ADDR itself, as if every name were served by this host
  *	4. stop when every service has answered ROUNDS times
  *
  * The replies only look like the real protocols: enough for tshark to
@@ -61,8 +62,8 @@ static int open_service(const struct service *s, const char *addr)
 		 addr, s->port);
 	if (parse_endpoint(text, &ss, &len) < 0)
 		usage();
-	fd = socket(ss.ss_family, s->type, 0);
-	if (report("socket", fd, fd) < 0)
+	fd = report("socket", -1, socket(ss.ss_family, s->type, 0));
+	if (fd < 0)
 		die("socket");
 	if (report("bind", fd, bind(fd, (struct sockaddr *)&ss, len)) < 0)
 		die("bind");
@@ -90,28 +91,50 @@ static void serve_stream(const struct service *s, int lfd)
 }
 
 /*
- * serve_dns - answer one query on FD: the same message with QR (this is an
- * answer) and RA set, and no records. Returns nothing.
+ * serve_dns - answer one DNS query on FD: its header and question as they
+ * came, with QR (this is an answer) and RA set, and one answer record that
+ * gives the IPv4 address ME to whatever name was asked (no record if ME is
+ * NULL). Returns nothing.
  */
-static void serve_dns(int fd)
+static void serve_dns(int fd, const struct in_addr *me)
 {
+	/*
+	 * An A record: the name as a pointer to the question's name (offset
+	 * 12), type A, class IN, TTL 300 s, then 4 bytes of address.
+	 */
+	static const unsigned char a_record[] = {
+		0xc0, 0x0c, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x01, 0x2c, 0x00, 0x04,
+	};
 	struct sockaddr_storage peer;
 	socklen_t plen = sizeof(peer);
-	unsigned char msg[512];
+	unsigned char msg[512 + sizeof(a_record) + 4];	/* a query, and room to answer */
+	size_t end = 12;				/* the question starts after the header */
 	ssize_t n;
 
-	n = report_from("recvfrom", fd, recvfrom(fd, msg, sizeof(msg), 0,
+	n = report_from("recvfrom", fd, recvfrom(fd, msg, 512, 0,
 			(struct sockaddr *)&peer, &plen),
 			(struct sockaddr *)&peer, plen);
 	if (n < 0)
 		die("recvfrom");
-	if (n < 12) {
-		fprintf(stderr, "services: %zd bytes is shorter than a DNS header\n", n);
+	/* The question: a name of length-prefixed labels ending in 0, type, class. */
+	while (end < (size_t)n && msg[end] != 0)
+		end += 1 + msg[end];
+	end += 1 + 4;
+	if (n < 12 || end > (size_t)n || msg[4] != 0 || msg[5] != 1) {
+		fprintf(stderr, "services: not a DNS query with one question (%zd bytes)\n", n);
 		return;
 	}
 	msg[2] |= 0x80;	/* QR: response */
 	msg[3] |= 0x80;	/* RA: recursion available; RCODE 0 */
-	if (report_to("sendto", fd, (int)sendto(fd, msg, (size_t)n, 0,
+	/* 1 question, 1 answer (or none), no authority or additional records */
+	memset(msg + 6, 0, 6);
+	if (me) {
+		msg[7] = 1;
+		memcpy(msg + end, a_record, sizeof(a_record));
+		memcpy(msg + end + sizeof(a_record), me, 4);
+		end += sizeof(a_record) + 4;
+	}
+	if (report_to("sendto", fd, (int)sendto(fd, msg, end, 0,
 			(struct sockaddr *)&peer, plen),
 			(struct sockaddr *)&peer, plen) < 0)
 		die("sendto");
@@ -122,6 +145,8 @@ int main(int argc, char **argv)
 	struct pollfd pfd[NSERVICES];
 	long served[NSERVICES] = { 0 }, rounds = 1, done = 0;
 	const char *addr = NULL;
+	struct in_addr me;
+	int have_me;
 
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "--addr") == 0)
@@ -133,6 +158,8 @@ int main(int argc, char **argv)
 	}
 	if (argc % 2 == 0 || !addr)
 		usage();
+	/* The DNS answer: this host's own IPv4 address (none for an IPv6 ADDR). */
+	have_me = inet_pton(AF_INET, addr, &me) == 1;
 
 	for (size_t i = 0; i < NSERVICES; i++) {
 		report_tag("service", services[i].name);
@@ -150,7 +177,7 @@ int main(int argc, char **argv)
 			if (services[i].type == SOCK_STREAM)
 				serve_stream(&services[i], pfd[i].fd);
 			else
-				serve_dns(pfd[i].fd);
+				serve_dns(pfd[i].fd, have_me ? &me : NULL);
 			if (++served[i] == rounds) {
 				done++;
 				pfd[i].events = 0; /* enough: stop watching it */

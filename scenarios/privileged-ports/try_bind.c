@@ -72,8 +72,8 @@ static int try_one(const char *text, int type)
 	if (parse_endpoint(text, &ss, &len) < 0)
 		usage();
 	report_tag("want", text);
-	fd = socket(ss.ss_family, type, 0);
-	if (report("socket", fd, fd) < 0)
+	fd = report("socket", -1, socket(ss.ss_family, type, 0));
+	if (fd < 0)
 		die("socket");
 	rc = report("bind", fd, bind(fd, (struct sockaddr *)&ss, len));
 	if (report("close", fd, close(fd)) < 0)

@@ -72,12 +72,12 @@ static int visit_tcp(const struct service *s, const char *addr)
 	ssize_t n;
 	int fd;
 
-	fd = socket(ss.ss_family, SOCK_STREAM, 0);
-	if (report("socket", fd, fd) < 0)
+	fd = report("socket", -1, socket(ss.ss_family, SOCK_STREAM, 0));
+	if (fd < 0)
 		die("socket");
 	if (report_to("connect", fd, connect(fd, (struct sockaddr *)&ss, len),
 		      (struct sockaddr *)&ss, len) < 0) {
-		close(fd);
+		report("close", fd, close(fd));
 		return -1;
 	}
 	if (report_io("send", fd, send(fd, s->request, strlen(s->request),
@@ -102,8 +102,8 @@ static int visit_dns(const char *addr)
 	ssize_t n;
 	int fd;
 
-	fd = socket(ss.ss_family, SOCK_DGRAM, 0);
-	if (report("socket", fd, fd) < 0)
+	fd = report("socket", -1, socket(ss.ss_family, SOCK_DGRAM, 0));
+	if (fd < 0)
 		die("socket");
 	/* UDP promises nothing: do not wait for ever for an answer. */
 	if (report("setsockopt", fd, setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO,

@@ -104,8 +104,8 @@ int main(int argc, char **argv)
 		usage();
 
 	/* 1. Create a TCP socket. */
-	fd = socket(server.ss_family, SOCK_STREAM, 0);
-	if (report("socket", fd, fd) < 0)
+	fd = report("socket", -1, socket(server.ss_family, SOCK_STREAM, 0));
+	if (fd < 0)
 		return 1;
 
 	/*
@@ -131,6 +131,6 @@ int main(int argc, char **argv)
 		report_note("lock_dropped_icmps", "count", lock_dropped_icmps() - dropped);
 
 	/* 3. Close: a failed connect still holds a descriptor. */
-	report("close", -1, close(fd));
+	report("close", fd, close(fd));
 	return 0;
 }

@@ -52,8 +52,8 @@ int main(int argc, char **argv)
 		usage();
 
 	/* 1. Create a UDP socket. */
-	fd = socket(server.ss_family, SOCK_DGRAM, 0);
-	if (report("socket", fd, fd) < 0)
+	fd = report("socket", -1, socket(server.ss_family, SOCK_DGRAM, 0));
+	if (fd < 0)
 		return 1;
 
 	/* A watchdog for recv, not a pause: recv returns as soon as the ICMP is in. */
@@ -76,6 +76,6 @@ int main(int argc, char **argv)
 
 out:
 	/* 5. Close. A failed step above is an outcome, and already reported. */
-	report("close", -1, close(fd));
+	report("close", fd, close(fd));
 	return 0;
 }

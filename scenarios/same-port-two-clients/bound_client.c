@@ -46,8 +46,8 @@ int main(int argc, char **argv)
 	if (!melen || !serverlen)
 		usage();
 
-	fd = socket(server.ss_family, SOCK_STREAM, 0);
-	if (report("socket", fd, fd) < 0)
+	fd = report("socket", -1, socket(server.ss_family, SOCK_STREAM, 0));
+	if (fd < 0)
 		die("socket");
 	/* The source port is ours to choose, before connect(). */
 	if (report("bind", fd, bind(fd, (struct sockaddr *)&me, melen)) < 0)

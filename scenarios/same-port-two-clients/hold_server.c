@@ -31,8 +31,8 @@ static int listen_on(const struct sockaddr *addr, socklen_t len)
 {
 	int fd;
 
-	fd = socket(addr->sa_family, SOCK_STREAM, 0);
-	if (report("socket", fd, fd) < 0)
+	fd = report("socket", -1, socket(addr->sa_family, SOCK_STREAM, 0));
+	if (fd < 0)
 		die("socket");
 	if (report("bind", fd, bind(fd, addr, len)) < 0)
 		die("bind");
