@@ -67,9 +67,12 @@ static int by_key(const void *a, const void *b)
 
 void events_finish(struct record *ev, size_t n)
 {
-	struct pair *pairs = xcalloc(n, sizeof(*pairs));
+	struct pair *pairs;
 	size_t np = 0;
 
+	if (n == 0)
+		return;
+	pairs = xcalloc(n, sizeof(*pairs));
 	qsort(ev, n, sizeof(*ev), by_time);
 	for (size_t i = 0; i < n; i++) {
 		record_setf(&ev[i], "seq", FIELD_NUMBER, "%zu", i + 1);

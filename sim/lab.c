@@ -561,6 +561,7 @@ static int param_statement(struct parser *p, char **w, int n)
 	if (param_value(p, w[1], strlen(w[1])))
 		return bad(p, "parameter '%s' is declared twice", w[1]);
 	prm = &APPEND(p->lab->params, p->lab->nparams);
+	memset(prm, 0, sizeof(*prm));
 	prm->name = xstrdup(w[1]);
 	prm->value = xstrdup(w[2]);
 	for (size_t i = 0; i < p->noverrides; i++) {
