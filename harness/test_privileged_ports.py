@@ -5,12 +5,13 @@ namespace has ip_unprivileged_port_start = 1024; nobody gets EACCES on 80,
 1023 and on 53/udp, binds 1024 and 8080; with the sysctl at 80, 79 is
 refused and 80 works; with CAP_NET_BIND_SERVICE, 80 works.
 """
+import os
 import shutil
 import subprocess
 
 import pytest
 
-from portlab_harness import run_lab, tshark_tuples
+from portlab_harness import PORTLAB, need_root, run_lab, tshark_tuples
 
 LAB = "privileged-ports"
 SERVER = "192.0.2.80"
@@ -144,3 +145,19 @@ def test_tshark_reads_one_a_record_in_the_answer(run):
         capture_output=True, text=True, check=True).stdout.split("\n")
     rows = [line.split("\t") for line in out if line]
     assert rows == [["1", SERVER]], rows
+
+
+def test_runs_from_a_folder_other_users_cannot_enter(tmp_path):
+    """A clone in a home folder of mode 700/750: nobody cannot walk the path
+    to the programs, yet the lab must work (portlab execs them by descriptor)."""
+    need_root()
+    home = tmp_path / "home"
+    home.mkdir(mode=0o700)
+    build = os.path.dirname(PORTLAB)
+    shutil.copytree(build, home / "build", ignore=shutil.ignore_patterns("*.o", "sim"))
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    shutil.copytree(os.path.join(root, "scenarios"), home / "scenarios")
+    (home / "captures").mkdir()
+    proc = subprocess.run([str(home / "build" / "portlab"), "run", "privileged-ports"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]

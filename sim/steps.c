@@ -134,6 +134,7 @@ char *program_path(const struct runner *r, const struct lab_step *step)
 
 /* What the child needs, made before fork(). */
 struct launch {
+	int exec_fd;             /* the program, opened while still root */
 	int netns_fd;
 	int out_w, err_fd, null_fd;
 	char *path;
@@ -185,10 +186,17 @@ static void __attribute__((noreturn)) child(const struct launch *l)
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0L, 0L, 0L); /* after setuid, which clears it */
 	/* the program starts with 0, 1 and 2 only: its first socket is descriptor 3,
 	 * as in a textbook, and it holds none of portlab's capture sockets */
-	if (syscall(SYS_close_range, 3U, ~0U, 0U) < 0)
-		for (int fd = 3; fd < 1024; fd++)
+	int exec_fd = l->exec_fd >= 0 ? dup2(l->exec_fd, 3) : -1; /* kept at 3 until exec */
+	if (syscall(SYS_close_range, exec_fd >= 0 ? 4U : 3U, ~0U, 0U) < 0)
+		for (int fd = exec_fd >= 0 ? 4 : 3; fd < 1024; fd++)
 			close(fd);
-	execve(l->path, l->argv, l->envp);
+	if (exec_fd >= 0)
+		fcntl(exec_fd, F_SETFD, FD_CLOEXEC); /* gone once the program runs */
+	/* by descriptor: another user may not be able to walk the path to the
+	 * program (a home folder of mode 750), though it may run the file */
+	if (exec_fd >= 0)
+		syscall(SYS_execveat, exec_fd, "", l->argv, l->envp, AT_EMPTY_PATH);
+	execve(l->path, l->argv, l->envp); /* a script, or no execveat */
 	(void)!write(STDERR_FILENO, fail_exec, sizeof(fail_exec) - 1);
 	_exit(127);
 }
@@ -243,7 +251,8 @@ static int resolve_user(const char *name, uid_t *uid, gid_t *gid)
 /* spawn - start STEP's program (or the socket-table reader); returns the proc or NULL. */
 static struct proc *spawn(struct runner *r, const struct lab_step *step)
 {
-	struct launch l = { .netns_fd = -1, .out_w = -1, .err_fd = -1, .null_fd = -1 };
+	struct launch l = { .exec_fd = -1, .netns_fd = -1, .out_w = -1, .err_fd = -1,
+			    .null_fd = -1 };
 	struct proc p = { .step = step, .out = -1 };
 	int pipefd[2] = { -1, -1 };
 	char *ns = netns_name(r->run_id, r->lab->hosts[step->host].name);
@@ -277,6 +286,11 @@ static struct proc *spawn(struct runner *r, const struct lab_step *step)
 		}
 		for (size_t i = 0; i < step->ncaps && i < 8; i++)
 			l.caps[l.ncaps++] = cap_number(step->caps[i]);
+		l.exec_fd = open(p.path, O_RDONLY | O_CLOEXEC);
+		if (l.exec_fd < 0) {
+			problem(r, "%s: %s: %s", step->role, p.path, strerror(errno));
+			goto out;
+		}
 	}
 	p.errlog = xasprintf("%s/%s.stderr", r->dir, step->role);
 	l.netns_fd = open(nspath, O_RDONLY | O_CLOEXEC);
@@ -323,6 +337,8 @@ out:
 		close(l.err_fd);
 	if (l.null_fd >= 0)
 		close(l.null_fd);
+	if (l.exec_fd >= 0)
+		close(l.exec_fd);
 	if (!res) {
 		free(p.role);
 		free(p.host);
