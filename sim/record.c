@@ -174,7 +174,10 @@ int record_parse_json(struct record *r, const char *line)
 
 void record_json(struct json *j, const char *key, const struct record *r)
 {
+	bool pretty = j->pretty;
+
 	json_begin_object(j, key);
+	j->pretty = false; /* one line per event or flow: 10,000 of them stay readable */
 	for (size_t i = 0; i < r->n; i++) {
 		const struct field *f = &r->fields[i];
 		switch (f->type) {
@@ -185,6 +188,7 @@ void record_json(struct json *j, const char *key, const struct record *r)
 		}
 	}
 	json_end_object(j);
+	j->pretty = pretty;
 }
 
 bool endpoint_split(const char *text, char *addr, size_t len, unsigned *port)
