@@ -72,7 +72,8 @@ def test_a_failing_run_leaves_nothing(tmp_path):
     assert netns_names() - before == set()
 
 
-@pytest.mark.parametrize("sig,status", [(signal.SIGINT, 130), (signal.SIGTERM, 130)])
+@pytest.mark.parametrize("sig,status", [(signal.SIGINT, 130), (signal.SIGTERM, 143),
+                                        (signal.SIGHUP, 129), (signal.SIGQUIT, 131)])
 def test_an_interrupted_run_is_taken_down(tmp_path, sig, status):
     need_root()
     before = netns_names()

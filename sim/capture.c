@@ -15,11 +15,13 @@
 
 /*
  * A snaplen of one Ethernet frame keeps the immediate-mode ring's slots
- * small, so that a large buffer holds many packets (see design.md: with
- * 256 KiB slots a burst of connections overflowed the ring).
+ * small, so that a large buffer holds many packets (measured: with 256 KiB
+ * slots a burst of connections overflowed the ring).
  */
 #define SNAPLEN 1514
-#define BUFFER_BYTES (32 << 20)
+#define BUFFER_BYTES (32 << 20)       /* per interface, for a small lab */
+#define BUFFER_TOTAL (256 << 20)      /* for all of them: a 300-host lab must not take 10 GB */
+#define BUFFER_MIN (2 << 20)
 #define QUIET_MS 100     /* the wire counts as quiet after this long without a packet */
 #define DRAIN_MAX_MS 2000
 
@@ -32,7 +34,7 @@ static void dump_packet(u_char *user, const struct pcap_pkthdr *h, const u_char 
 }
 
 /* open_handle - create and activate a handle for IFACE in this thread's namespace. */
-static pcap_t *open_handle(const char *name, const char *iface)
+static pcap_t *open_handle(const char *name, const char *iface, int buffer)
 {
 	char err[PCAP_ERRBUF_SIZE] = "";
 	pcap_t *p = pcap_create(iface, err);
@@ -43,8 +45,9 @@ static pcap_t *open_handle(const char *name, const char *iface)
 		return NULL;
 	}
 	if (pcap_set_snaplen(p, SNAPLEN) || pcap_set_immediate_mode(p, 1) ||
-	    pcap_set_buffer_size(p, BUFFER_BYTES) || pcap_set_promisc(p, 0)) {
-		pl_warn("capture %s: cannot set options", name);
+	    pcap_set_buffer_size(p, buffer) || pcap_set_promisc(p, 0)) {
+		pl_warn("capture %s: cannot set snaplen, immediate mode or buffer size: %s", name,
+			pcap_geterr(p));
 		pcap_close(p);
 		return NULL;
 	}
@@ -65,6 +68,13 @@ static pcap_t *open_handle(const char *name, const char *iface)
 	return p;
 }
 
+int capture_buffer(size_t n)
+{
+	size_t each = n ? BUFFER_TOTAL / n : BUFFER_BYTES;
+
+	return (int)(each > BUFFER_BYTES ? BUFFER_BYTES : each < BUFFER_MIN ? BUFFER_MIN : each);
+}
+
 int capture_add(struct capture_set *set, const char *host, const char *iface,
 		const char *ns, const char *dir)
 {
@@ -83,7 +93,7 @@ int capture_add(struct capture_set *set, const char *host, const char *iface,
 		pl_warn_errno("capture %s: enter namespace %s", c.name, ns);
 		goto bad;
 	}
-	c.pcap = open_handle(c.name, iface);
+	c.pcap = open_handle(c.name, iface, set->buffer_bytes ? set->buffer_bytes : BUFFER_BYTES);
 	if (setns(home, CLONE_NEWNET) < 0) {
 		/* we cannot go on in a lab's namespace */
 		pl_warn_errno("capture %s: return to portlab's namespace", c.name);
@@ -172,7 +182,7 @@ int capture_start(struct capture_set *set)
 	int err;
 
 	if (pipe2(set->wake, O_CLOEXEC) < 0) {
-		pl_warn_errno("pipe");
+		pl_warn_errno("capture: pipe to wake the capture thread");
 		return -1;
 	}
 	err = pthread_create(&set->thread, NULL, capture_loop, set);

@@ -29,8 +29,12 @@ struct capture_set {
 	size_t n;
 	pthread_t thread;
 	bool running;
+	int buffer_bytes;    /* ring size per interface; 0 for the default */
 	int wake[2];         /* a byte here tells the thread to drain and stop */
 };
+
+/* capture_buffer - the ring size for each of N interfaces (a total is kept). */
+int capture_buffer(size_t n);
 
 /* capture_add - open HOST:IFACE inside namespace NS, writing into DIR; returns 0 or -1. */
 int capture_add(struct capture_set *set, const char *host, const char *iface,

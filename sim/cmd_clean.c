@@ -5,6 +5,7 @@
  * root namespace (veth pairs are made inside the lab's namespaces and die
  * with them), and a pl* link found there is somebody else's.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
@@ -37,6 +38,40 @@ static bool run_alive(const char *run_id)
 	return alive;
 }
 
+/* run_namespace - is NAME portlab-<run id>-<host>? Its run id into ID. */
+static bool run_namespace(const char *name, char *id, size_t len)
+{
+	const char *s = name + strlen(NETNS_PREFIX);
+	size_t n = 0;
+
+	if (strncmp(name, NETNS_PREFIX, strlen(NETNS_PREFIX)))
+		return false;
+	while (s[n] && s[n] != '-' && (islower((unsigned char)s[n]) || isdigit((unsigned char)s[n])))
+		n++;
+	if (n != RUN_ID_LEN || s[n] != '-' || !s[n + 1] || n >= len)
+		return false;
+	snprintf(id, len, "%.*s", (int)n, s);
+	return true;
+}
+
+/* sweep_pidfiles - forget runs whose portlab is gone: a reused pid must not keep them. */
+static void sweep_pidfiles(void)
+{
+	DIR *dir = opendir(RUNS_DIR);
+	struct dirent *d;
+
+	while (dir && (d = readdir(dir))) {
+		char id[32];
+		size_t n = strlen(d->d_name);
+		if (n < 5 || strcmp(d->d_name + n - 4, ".pid") || n - 4 >= sizeof(id))
+			continue;
+		snprintf(id, sizeof(id), "%.*s", (int)(n - 4), d->d_name);
+		run_alive(id); /* removes the file of a dead run */
+	}
+	if (dir)
+		closedir(dir);
+}
+
 int cmd_clean(int argc, char **argv)
 {
 	bool json_out = false, force = false;
@@ -60,20 +95,15 @@ int cmd_clean(int argc, char **argv)
 		}
 	}
 	if (geteuid() != 0) {
-		pl_warn("clean needs root, like run");
+		pl_warn("clean needs root, like run: sudo portlab clean");
 		return EXIT_ENV;
 	}
 	dir = opendir(NETNS_DIR);
 	while (dir && (d = readdir(dir))) {
 		char run_id[32];
-		const char *dash;
 
-		if (strncmp(d->d_name, NETNS_PREFIX, strlen(NETNS_PREFIX)))
-			continue;
-		dash = strchr(d->d_name + strlen(NETNS_PREFIX), '-');
-		snprintf(run_id, sizeof(run_id), "%.*s",
-			 dash ? (int)(dash - d->d_name - strlen(NETNS_PREFIX)) : 0,
-			 d->d_name + strlen(NETNS_PREFIX));
+		if (!run_namespace(d->d_name, run_id, sizeof(run_id)))
+			continue; /* not made by a portlab run: not ours to remove */
 		if (!force && run_alive(run_id)) {
 			if (!json_out)
 				printf("kept     %s (run %s is still going)\n", d->d_name, run_id);
@@ -91,6 +121,7 @@ int cmd_clean(int argc, char **argv)
 	}
 	if (dir)
 		closedir(dir);
+	sweep_pidfiles();
 	if (json_out)
 		printf("{\"removed\": %zu, \"kept\": %zu, \"failed\": %zu}\n", removed, kept, failed);
 	else if (!removed && !kept && !failed)

@@ -34,10 +34,10 @@
 
 static volatile sig_atomic_t interrupted;
 
+/* on_signal - remember the signal: the run loop takes the lab down, then exits 128 + it. */
 static void on_signal(int sig)
 {
-	(void)sig;
-	interrupted = 1;
+	interrupted = sig;
 }
 
 struct options {
@@ -215,6 +215,12 @@ static void judge(struct outcome *o)
 static int capture_all(struct capture_set *set, const struct lab *lab, const char *run_id,
 		       const char *dir)
 {
+	size_t n = lab->ncaptures;
+
+	for (size_t h = 0; !lab->ncaptures && h < lab->nhosts; h++)
+		for (size_t i = 0; i < lab->hosts[h].nifaces; i++)
+			n += strcmp(lab->hosts[h].ifaces[i].name, "lo") != 0;
+	set->buffer_bytes = capture_buffer(n);
 	for (size_t h = 0; h < lab->nhosts; h++) {
 		const struct lab_host *host = &lab->hosts[h];
 		for (size_t i = 0; i < host->nifaces; i++) {
@@ -310,17 +316,34 @@ static void write_result(const struct outcome *o)
 struct summary {
 	size_t passed, total;
 	double seconds;
+	bool printed;    /* its JSON is on stdout */
 };
+
+/*
+ * take_down - remove run RUN_ID from the machine: first any process that
+ * slipped out of its process group (it would keep a namespace alive,
+ * unseen), then the namespaces. Returns how many namespaces are left.
+ */
+static int take_down(struct runner *r, const char *run_id)
+{
+	int strays = netns_kill_strays(run_id);
+
+	if (strays)
+		runner_problem(r, "%d process%s outlived %s program and stayed in the lab; portlab "
+			       "killed %s", strays, strays == 1 ? "" : "es", strays == 1 ? "its" : "their",
+			       strays == 1 ? "it" : "them");
+	return topo_destroy(run_id);
+}
 
 /* run_one - the whole life of one run of LAB; returns the exit status. */
 static int run_one(const char *name, const struct options *opt, struct summary *sum)
 {
-	char run_id[7], *file, *dir = NULL, *pidfile = NULL;
+	char run_id[RUN_ID_LEN + 1], *file, *dir = NULL, *pidfile = NULL;
 	struct outcome o = { 0 };
 	struct capture_set caps = { 0 };
 	struct runner runner = { 0 };
 	struct lab *lab;
-	int status = EXIT_FAIL;
+	int status = EXIT_FAIL, left = 0;
 	bool built = false;
 	time_t now = time(NULL);
 
@@ -387,6 +410,8 @@ static int run_one(const char *name, const struct options *opt, struct summary *
 		goto out;
 	}
 	o.build_seconds = now_seconds() - t0;
+	if (interrupted)
+		goto out;
 	if (capture_all(&caps, lab, run_id, dir) < 0) {
 		status = EXIT_ENV;
 		goto out;
@@ -397,8 +422,8 @@ static int run_one(const char *name, const struct options *opt, struct summary *
 	o.interrupted |= interrupted != 0;
 	o.run_seconds = now_seconds() - t0;
 	capture_stop(&caps);
-	topo_destroy(run_id);
-	built = false;
+	left = take_down(&runner, run_id);
+	built = left > 0;
 
 	events_finish(runner.events, runner.nevents);
 	o.data.events = runner.events;
@@ -419,7 +444,7 @@ static int run_one(const char *name, const struct options *opt, struct summary *
 		else
 			printf("lab %s (run %s): INTERRUPTED after %.1f s; captures so far in %s/\n",
 			       lab->name, run_id, o.run_seconds, dir);
-		status = 128 + SIGINT;
+		sum->printed = opt->json;
 		goto out;
 	}
 	judge(&o);
@@ -432,14 +457,21 @@ static int run_one(const char *name, const struct options *opt, struct summary *
 	else
 		report_text(stdout, &o, opt->verbose ? (opt->brief ? DETAIL_NORMAL : DETAIL_ALL) :
 			    opt->brief ? DETAIL_BRIEF : DETAIL_NORMAL);
-	status = o.interrupted ? 128 + SIGINT : o.passed ? EXIT_PASS : EXIT_FAIL;
+	sum->printed = opt->json;
+	status = o.passed ? EXIT_PASS : EXIT_FAIL;
 out:
 	runner_kill(&runner);
 	capture_stop(&caps);
-	if (built && topo_destroy(run_id) > 0)
-		pl_warn("some namespaces of run %s are left; 'portlab clean' removes them", run_id);
-	if (interrupted && !opt->json)
-		fprintf(stderr, "portlab: interrupted; run %s was taken down\n", run_id);
+	if (built)
+		left = take_down(&runner, run_id);
+	if (left)
+		pl_warn("%d namespace%s of run %s %s left: 'portlab clean' removes them", left,
+			left == 1 ? "" : "s", run_id, left == 1 ? "is" : "are");
+	if (interrupted) {
+		status = 128 + interrupted;
+		if (!opt->json && !left)
+			fprintf(stderr, "portlab: interrupted; run %s was taken down\n", run_id);
+	}
 	if (dir && o.lab)
 		give_back(dir);
 	if (pidfile && unlink(pidfile) < 0 && errno != ENOENT)
@@ -519,6 +551,7 @@ int cmd_run(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	if (opt.all) {
@@ -547,7 +580,7 @@ int cmd_run(int argc, char **argv)
 		double t0 = now_seconds();
 		codes[i] = run_one(names[i], &opt, &sums[i]);
 		sums[i].seconds = now_seconds() - t0;
-		if (opt.json && nnames > 1 && !sums[i].total)
+		if (opt.json && nnames > 1 && !sums[i].printed)
 			fputs("null", stdout); /* the lab did not run: its error is on stderr */
 		if (codes[i] > status)
 			status = codes[i];

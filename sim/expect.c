@@ -7,6 +7,7 @@
  */
 #include "expect.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -223,7 +224,7 @@ static int parse_range(struct expect *e, const char *w)
 		return -1;
 	w = end + 1;
 	e->hi = strtod(w, &end);
-	return end == w || *end || e->hi < e->lo ? -1 : 0;
+	return end == w || *end || !isfinite(e->lo) || !isfinite(e->hi) || e->hi < e->lo ? -1 : 0;
 }
 
 /* The fields of a flow record (analyse.c): anything else is a typo. */
@@ -262,7 +263,7 @@ struct expect *expect_compile(const struct lab *lab, char **subject, size_t nsub
 			goto bad;
 		}
 		e->lo = strtod(check[2], &end);
-		if (*end || end == check[2]) {
+		if (*end || end == check[2] || !isfinite(e->lo)) {
 			fail(err, len, "'%s' is not a number", check[2]);
 			goto bad;
 		}
@@ -558,7 +559,7 @@ static bool judge_same(const struct expect *e, const struct selection *a,
 	/* walk both sorted lists, comparing them as sets */
 	const char *oa[4], *ob[4];
 	while (i < a->n || k < b.n) {
-		int c = i >= a->n ? 1 : k >= b.n ? -1 : strcmp(va[i], vb[k]);
+		int c = i >= a->n ? 1 : k >= b.n ? -1 : cmp_str(&va[i], &vb[k]); /* the sort's order */
 		const char *cur = c <= 0 ? va[i] : vb[k];
 		if (c < 0 && na < 4)
 			oa[na] = cur;

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <libgen.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include "util.h"
 
 #define MAX_WORDS 256
+#define MAX_LINE 4096
 #define APPEND(arr, n) (*((arr) = xrealloc((arr), sizeof(*(arr)) * ((n) + 1)), &(arr)[(n)++]))
 
 struct parser {
@@ -158,6 +160,11 @@ static char *expand(struct parser *p, const char *line)
 			line = end + 1;
 		}
 		add = val ? strlen(val) : 1;
+		if (len + add > MAX_LINE) {
+			bad(p, "the line grows past %d characters once parameters are replaced", MAX_LINE);
+			free(out);
+			return NULL;
+		}
 		if (len + add + 1 > cap)
 			out = xrealloc(out, cap = (len + add + 1) * 2);
 		if (val) {
@@ -318,7 +325,8 @@ static int host_statement(struct parser *p, char **w, int n)
 	if (!strcmp(w[0], "route")) {
 		if (n == 3 && (!strcmp(w[2], "unreachable") || !strcmp(w[2], "prohibit") ||
 			       !strcmp(w[2], "blackhole"))) {
-			if (strncmp(w[1], "default", 7) && parse_address(p, w[1], false) < 0)
+			if (strcmp(w[1], "default") && strcmp(w[1], "default6") &&
+			    parse_address(p, w[1], false) < 0)
 				return -1;
 			APPEND(h->routes, h->nroutes) = xasprintf("%s %s", w[2],
 				!strcmp(w[1], "default6") ? "::/0" : w[1]);
@@ -330,10 +338,15 @@ static int host_statement(struct parser *p, char **w, int n)
 		if (gw < 0)
 			return -1;
 		const char *dest = w[1];
-		if (!strcmp(dest, "default") || !strcmp(dest, "default6"))
+		if (!strcmp(dest, "default") || !strcmp(dest, "default6")) {
 			dest = gw == AF_INET6 ? "::/0" : "0.0.0.0/0";
-		else if (parse_address(p, dest, false) < 0)
-			return -1;
+		} else {
+			int fam = parse_address(p, dest, false);
+			if (fam < 0)
+				return -1;
+			if (fam != gw)
+				return bad(p, "route to %s via %s: the gateway must be of the same family", dest, w[3]);
+		}
 		if (n == 6) {
 			bool found = false;
 			for (size_t i = 0; i < h->nifaces; i++)
@@ -376,6 +389,24 @@ static int host_statement(struct parser *p, char **w, int n)
 	return bad(p, "unknown host statement '%s' (iface, route, sysctl, sysctl?, forward, nft)", w[0]);
 }
 
+/* check_user - a user name known here, or a uid in range; returns 0 or -1. */
+static int check_user(struct parser *p, const char *name)
+{
+	char *end;
+	unsigned long long v;
+
+	if (isdigit((unsigned char)name[0])) {
+		errno = 0;
+		v = strtoull(name, &end, 10);
+		if (errno || *end || v >= 0xffffffffULL) /* (uid_t)-1 means "no change" */
+			return bad(p, "'%s' is not a user id", name);
+		return 0;
+	}
+	if (!getpwnam(name))
+		return bad(p, "no user '%s' on this machine", name);
+	return 0;
+}
+
 static double parse_seconds(struct parser *p, const char *text)
 {
 	char *end;
@@ -383,7 +414,7 @@ static double parse_seconds(struct parser *p, const char *text)
 
 	errno = 0;
 	v = strtod(text, &end);
-	if (errno || *end || end == text || v <= 0 || v > 3600) {
+	if (errno || *end || end == text || !(v > 0 && v <= 3600)) { /* NaN fails too */
 		bad(p, "'%s' is not a timeout in seconds (0 < t <= 3600)", text);
 		return -1;
 	}
@@ -445,11 +476,17 @@ static int program_statement(struct parser *p, char **w, int n)
 		if (i + 1 > last)
 			return bad(p, "option '%s' needs a value", w[i]);
 		if (!strcmp(w[i], "as")) {
+			if (s->user)
+				return bad(p, "'as' given twice");
+			if (check_user(p, w[i + 1]) < 0)
+				return -1;
 			s->user = xstrdup(w[i + 1]);
 		} else if (!strcmp(w[i], "caps")) {
 			for (char *c = strtok(w[i + 1], ","); c; c = strtok(NULL, ",")) {
 				if (cap_number(c) < 0)
 					return bad(p, "unknown capability '%s' (e.g. net_bind_service)", c);
+				if (s->ncaps == MAX_STEP_CAPS)
+					return bad(p, "at most %d capabilities", MAX_STEP_CAPS);
 				APPEND(s->caps, s->ncaps) = xstrdup(c);
 			}
 		} else if (!strcmp(w[i], "timeout")) {
@@ -494,10 +531,19 @@ static int wait_statement(struct parser *p, char **w, int n)
 	if (n != 5 || strcmp(w[2], "listening") || (strcmp(w[3], "tcp") && strcmp(w[3], "udp")))
 		return bad(p, "usage: wait ROLE listening tcp|udp ADDR:PORT | wait ROLE exit");
 	const char *colon = strrchr(w[4], ':');
-	char *end;
+	char *end, addr[INET6_ADDRSTRLEN + 2];
+	unsigned char bin[16];
 	long port = colon ? strtol(colon + 1, &end, 10) : -1;
 	if (!colon || !colon[1] || *end || port < 1 || port > 65535)
 		return bad(p, "'%s' should be ADDR:PORT (or *:PORT)", w[4]);
+	snprintf(addr, sizeof(addr), "%.*s", (int)(colon - w[4]), w[4]);
+	if (addr[0] == '[' && addr[strlen(addr) - 1] == ']') { /* [v6]:port */
+		memmove(addr, addr + 1, strlen(addr));
+		addr[strlen(addr) - 1] = '\0';
+	}
+	if (strcmp(addr, "*") && inet_pton(AF_INET, addr, bin) != 1 &&
+	    inet_pton(AF_INET6, addr, bin) != 1)
+		return bad(p, "'%s': '%s' is not an address (or * for any)", w[4], addr);
 	s = new_step(p, STEP_WAIT_LISTEN, w[1]);
 	s->host = host;
 	s->proto = !strcmp(w[3], "tcp") ? IPPROTO_TCP : IPPROTO_UDP;
@@ -577,6 +623,14 @@ static int param_statement(struct parser *p, char **w, int n)
 	return 0;
 }
 
+static long segment_index(const struct lab *lab, const char *name)
+{
+	for (size_t i = 0; i < lab->nsegments; i++)
+		if (!strcmp(lab->segments[i].name, name))
+			return (long)i;
+	return -1;
+}
+
 static int statement(struct parser *p, char **w, int n, bool indented)
 {
 	struct lab *lab = p->lab;
@@ -589,6 +643,10 @@ static int statement(struct parser *p, char **w, int n, bool indented)
 			return bad(p, "usage: %s TEXT", w[0]);
 		char *text = join(w + 1, n - 1);
 		if (w[0][0] == 'l') {
+			if (!valid_name(text, 64)) { /* it names the captures folder */
+				free(text);
+				return bad(p, "a lab name has letters, digits, - and _ only (at most 64)");
+			}
 			free(lab->name);
 			lab->name = text;
 		} else if (w[0][0] == 't') {
@@ -609,6 +667,8 @@ static int statement(struct parser *p, char **w, int n, bool indented)
 			return bad(p, "usage: host NAME (letters, digits, - and _, at most 24)");
 		if (lab_host_index(lab, w[1]) >= 0)
 			return bad(p, "host '%s' is declared twice", w[1]);
+		if (segment_index(lab, w[1]) >= 0)
+			return bad(p, "host '%s' has the name of a segment", w[1]);
 		struct lab_host *h = &APPEND(lab->hosts, lab->nhosts);
 		memset(h, 0, sizeof(*h));
 		h->name = xstrdup(w[1]);
@@ -632,6 +692,8 @@ static int statement(struct parser *p, char **w, int n, bool indented)
 			return bad(p, "usage: segment NAME HOST:IF HOST:IF ...");
 		if (lab_host_index(lab, w[1]) >= 0)
 			return bad(p, "segment '%s' has the name of a host", w[1]);
+		if (segment_index(lab, w[1]) >= 0)
+			return bad(p, "segment '%s' is declared twice", w[1]);
 		struct lab_segment *s = &APPEND(lab->segments, lab->nsegments);
 		memset(s, 0, sizeof(*s));
 		s->name = xstrdup(w[1]);
@@ -683,6 +745,24 @@ static int finish(struct parser *p)
 		fprintf(stderr, "%s: the lab has no host\n", p->file);
 		return -1;
 	}
+	/* captures are <host>-<iface>.pcap: a-b + c and a + b-c would share a file */
+	for (size_t h = 0; h < lab->nhosts; h++)
+		for (size_t i = 0; i < lab->hosts[h].nifaces; i++)
+			for (size_t g = 0; g < h; g++)
+				for (size_t k = 0; k < lab->hosts[g].nifaces; k++) {
+					char *x = xasprintf("%s-%s", lab->hosts[h].name, lab->hosts[h].ifaces[i].name);
+					char *y = xasprintf("%s-%s", lab->hosts[g].name, lab->hosts[g].ifaces[k].name);
+					bool clash = !strcmp(x, y);
+					free(x);
+					free(y);
+					if (clash) {
+						p->line = lab->hosts[h].ifaces[i].line;
+						return bad(p, "%s:%s and %s:%s would both be captured as %s-%s.pcap: rename one",
+							   lab->hosts[h].name, lab->hosts[h].ifaces[i].name,
+							   lab->hosts[g].name, lab->hosts[g].ifaces[k].name,
+							   lab->hosts[h].name, lab->hosts[h].ifaces[i].name);
+					}
+				}
 	for (size_t h = 0; h < lab->nhosts; h++)
 		for (size_t i = 0; i < lab->hosts[h].nifaces; i++) {
 			struct lab_iface *ifc = &lab->hosts[h].ifaces[i];
@@ -718,6 +798,14 @@ static struct lab *parse(const char *path, char **overrides, size_t noverrides, 
 	tmp = xstrdup(p.lab->dir);
 	p.lab->name = xstrdup(basename(tmp));
 	free(tmp);
+	if (!valid_name(p.lab->name, 64)) { /* a lab file given as ./x.lab: name it after the file */
+		free(p.lab->name);
+		tmp = xstrdup(path);
+		char *base = basename(tmp);
+		base[strcspn(base, ".")] = '\0';
+		p.lab->name = xstrdup(valid_name(base, 64) ? base : "lab");
+		free(tmp);
+	}
 
 	while (rc == 0 && getline(&line, &cap, f) >= 0) {
 		char *text;
@@ -725,12 +813,20 @@ static struct lab *parse(const char *path, char **overrides, size_t noverrides, 
 
 		p.line++;
 		line[strcspn(line, "\r\n")] = '\0';
-		if (strlen(line) > 4096) {
-			rc = bad(&p, "line too long");
+		if (strlen(line) > MAX_LINE) {
+			rc = bad(&p, "line too long (at most %d characters)", MAX_LINE);
 			break;
 		}
+		for (const char *c = line; *c; c++)
+			if ((unsigned char)*c < 0x20 && *c != '\t') {
+				rc = bad(&p, "a control character (0x%02x): is this a lab file?",
+					 (unsigned char)*c);
+				break;
+			}
+		if (rc)
+			break;
 		if (header_only && strncmp(line, "lab", 3) && strncmp(line, "title", 5) &&
-		    strncmp(line, "about", 5))
+		    strncmp(line, "about", 5) && strncmp(line, "param", 5))
 			continue;
 		p.from_option = NULL;
 		text = expand(&p, line);

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #define IFNAME_MAX 15 /* Linux's IFNAMSIZ - 1 */
+#define MAX_STEP_CAPS 8
 
 struct lab_iface {
 	char *name;

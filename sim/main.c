@@ -1,4 +1,6 @@
 /* main.c - portlab: dispatch to a sub-command from one table. */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,17 +28,29 @@ static int usage(FILE *out)
 	return out == stdout ? EXIT_PASS : EXIT_USAGE;
 }
 
+/* finish - the exit status, unless what we printed could not be written (a full disk, /dev/full). */
+static int finish(int status)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "portlab: writing the output: %s\n", strerror(errno ? errno : EIO));
+		return status ? status : EXIT_FAIL;
+	}
+	return status;
+}
+
 int main(int argc, char **argv)
 {
+	/* a parent that ignored SIGCHLD would make every waitpid() fail */
+	signal(SIGCHLD, SIG_DFL);
 	if (argc < 2)
 		return usage(stderr);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))
 		return usage(stdout);
 	if (!strcmp(argv[1], "_sockets")) /* the "sockets" step, run inside a host */
-		return cmd_sockets_internal(argc - 1, argv + 1);
+		return finish(cmd_sockets_internal(argc - 1, argv + 1));
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name))
-			return cmds[i].fn(argc - 1, argv + 1);
+			return finish(cmds[i].fn(argc - 1, argv + 1));
 	fprintf(stderr, "portlab: unknown command '%s'\n", argv[1]);
 	return usage(stderr);
 }

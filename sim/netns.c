@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +63,7 @@ int run_wait(char *const argv[], const char *log, const char *netns)
 		return -1;
 	}
 	if (pid == 0) {
+		setpgid(0, 0); /* Ctrl-C is portlab's to handle: ip must finish what it began */
 		if (log) {
 			int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 			if (fd >= 0) {
@@ -74,12 +76,12 @@ int run_wait(char *const argv[], const char *log, const char *netns)
 			_exit(126);
 		}
 		execvp(argv[0], argv);
-		fprintf(stderr, "portlab: %s: %s\n", argv[0], strerror(errno));
+		fprintf(stderr, "portlab: run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
-			pl_warn_errno("waitpid");
+			pl_warn_errno("wait for %s", argv[0]);
 			return -1;
 		}
 	}
@@ -136,10 +138,11 @@ static int write_sysctls(const char *ns, const char *const *kv, size_t n, long *
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
-		pl_warn_errno("fork");
+		pl_warn_errno("fork a child to write sysctls");
 		return -1;
 	}
 	if (pid == 0) {
+		setpgid(0, 0);
 		if (netns_enter(ns) < 0) {
 			fprintf(stderr, "portlab: enter %s: %s\n", ns, strerror(errno));
 			_exit(1);
@@ -172,9 +175,11 @@ static int write_sysctls(const char *ns, const char *const *kv, size_t n, long *
 		}
 		_exit(0);
 	}
-	if (waitpid(pid, &status, 0) < 0) {
-		pl_warn_errno("waitpid");
-		return -1;
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			pl_warn_errno("wait for the sysctl child");
+			return -1;
+		}
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) >= 10)
 		*failed = WEXITSTATUS(status) - 10;
@@ -362,8 +367,8 @@ out:
 
 int topo_build(const struct lab *lab, const char *run_id, const char *dir)
 {
-	char *ns_file = xasprintf("%s/topology-netns.ip", dir);
-	char *link_file = xasprintf("%s/topology-links.ip", dir);
+	char *ns_file = xasprintf("%s/topology.netns.ip", dir);
+	char *link_file = xasprintf("%s/topology.links.ip", dir);
 	char *log = xasprintf("%s/topology.log", dir);
 	int rc = -1;
 
@@ -424,26 +429,97 @@ out:
 	return rc;
 }
 
-int topo_destroy(const char *run_id)
+/* run_namespaces - the names of run RUN_ID's namespaces; *N is their count. */
+static char **run_namespaces(const char *run_id, size_t *n)
 {
 	char prefix[64];
+	char **names = NULL;
 	struct dirent *d;
 	DIR *dir;
-	int left = 0;
 
+	*n = 0;
 	snprintf(prefix, sizeof(prefix), NETNS_PREFIX "%s-", run_id);
 	dir = opendir(NETNS_DIR);
-	if (!dir)
-		return 0;
-	while ((d = readdir(dir))) {
+	while (dir && (d = readdir(dir))) {
 		if (strncmp(d->d_name, prefix, strlen(prefix)))
 			continue;
-		char *argv[] = { "ip", "netns", "delete", d->d_name, NULL };
-		if (run_wait(argv, NULL, NULL) != 0) {
-			pl_warn("could not delete namespace %s", d->d_name);
-			left++;
-		}
+		names = xrealloc(names, sizeof(char *) * (*n + 1));
+		names[(*n)++] = xstrdup(d->d_name);
 	}
-	closedir(dir);
-	return left;
+	if (dir)
+		closedir(dir);
+	return names;
+}
+
+static void free_list(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+int netns_kill_strays(const char *run_id)
+{
+	size_t n;
+	char **names = run_namespaces(run_id, &n);
+	struct stat ns[n ? n : 1];
+	struct dirent *d;
+	DIR *proc;
+	int killed = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char *path = xasprintf(NETNS_DIR "/%s", names[i]);
+		if (stat(path, &ns[i]) < 0)
+			ns[i].st_ino = 0;
+		free(path);
+	}
+	proc = opendir("/proc");
+	while (n && proc && (d = readdir(proc))) {
+		char path[300];
+		struct stat st;
+		if (d->d_name[0] < '1' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/ns/net", d->d_name);
+		if (stat(path, &st) < 0)
+			continue;
+		for (size_t i = 0; i < n; i++)
+			if (ns[i].st_ino && st.st_ino == ns[i].st_ino && st.st_dev == ns[i].st_dev &&
+			    kill(atoi(d->d_name), SIGKILL) == 0)
+				killed++;
+	}
+	if (proc)
+		closedir(proc);
+	free_list(names, n);
+	return killed;
+}
+
+int topo_destroy(const char *run_id)
+{
+	char *file = xasprintf(RUNS_DIR "/%s.teardown.ip", run_id);
+	size_t n, left;
+	char **names = run_namespaces(run_id, &n);
+	FILE *f;
+
+	if (!n) {
+		free(file);
+		return 0;
+	}
+	/* one batch for all: deleting a namespace lets the kernel free its links */
+	f = fopen(file, "w");
+	if (f) {
+		for (size_t i = 0; i < n; i++)
+			fprintf(f, "netns delete %s\n", names[i]);
+		if (fclose(f) == 0) {
+			char *argv[] = { "ip", "-force", "-batch", file, NULL };
+			run_wait(argv, NULL, NULL);
+		}
+		unlink(file);
+	}
+	free(file);
+	free_list(names, n);
+	names = run_namespaces(run_id, &left);
+	for (size_t i = 0; i < left; i++)
+		pl_warn("could not delete namespace %s (ip netns delete %s says why)", names[i], names[i]);
+	free_list(names, left);
+	return (int)left;
 }

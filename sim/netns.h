@@ -15,6 +15,7 @@ struct lab;
 #define NETNS_PREFIX "portlab-"
 #define NETNS_DIR "/run/netns"
 #define RUNS_DIR "/run/portlab"
+#define RUN_ID_LEN 6   /* letters and digits: short, for names of at most 15 characters */
 
 /* netns_name - "portlab-<run>-<name>", newly allocated. */
 char *netns_name(const char *run_id, const char *name);
@@ -33,6 +34,12 @@ int topo_build(const struct lab *lab, const char *run_id, const char *dir);
 
 /* topo_destroy - delete every namespace of run RUN_ID; returns how many were left. */
 int topo_destroy(const char *run_id);
+
+/*
+ * netns_kill_strays - SIGKILL every process still inside one of run RUN_ID's
+ * namespaces (one that left its process group, say); returns how many.
+ */
+int netns_kill_strays(const char *run_id);
 
 /* netns_enter - setns() this thread into namespace NAME; returns 0 or -1 (errno set). */
 int netns_enter(const char *name);

@@ -1,6 +1,7 @@
 /* record.c - named fields for events and flows (see record.h). */
 #include "record.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +70,36 @@ static const char *skip_space(const char *s)
 	return s;
 }
 
+/* json_number_end - the end of the JSON number at S (RFC 8259's grammar), or NULL. */
+static const char *json_number_end(const char *s)
+{
+	if (*s == '-')
+		s++;
+	if (*s == '0')
+		s++;
+	else if (isdigit((unsigned char)*s))
+		while (isdigit((unsigned char)*s))
+			s++;
+	else
+		return NULL;
+	if (*s == '.') {
+		if (!isdigit((unsigned char)*++s))
+			return NULL;
+		while (isdigit((unsigned char)*s))
+			s++;
+	}
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '+' || *s == '-')
+			s++;
+		if (!isdigit((unsigned char)*s))
+			return NULL;
+		while (isdigit((unsigned char)*s))
+			s++;
+	}
+	return s;
+}
+
 /* parse_string - a JSON string at S into a new buffer *OUT; returns the end or NULL. */
 static const char *parse_string(const char *s, char **out)
 {
@@ -92,10 +123,15 @@ static const char *parse_string(const char *s, char **out)
 			case 'f': c = '\f'; break;
 			case '"': case '\\': case '/': c = *s; break;
 			case 'u': {
-				unsigned v;
-				if (sscanf(s + 1, "%4x", &v) != 1)
-					goto bad;
-				c = v < 0x80 ? (char)v : '?'; /* events are ASCII */
+				unsigned v = 0;
+				for (int k = 1; k <= 4; k++) { /* exactly four hex digits, never past the end */
+					if (!isxdigit((unsigned char)s[k]))
+						goto bad;
+					v = v * 16 + (unsigned)(isdigit((unsigned char)s[k]) ? s[k] - '0' :
+								(tolower((unsigned char)s[k]) - 'a' + 10));
+				}
+				/* events are ASCII; a control character would reach the terminal */
+				c = v >= 0x20 && v < 0x7f ? (char)v : '?';
 				s += 4;
 				break;
 			}
@@ -104,6 +140,8 @@ static const char *parse_string(const char *s, char **out)
 			}
 		} else if ((unsigned char)c < 0x20) {
 			goto bad;
+		} else if ((unsigned char)c >= 0x7f) {
+			c = '?'; /* events are ASCII: nothing else reaches a report or result.json */
 		}
 		buf[len++] = c;
 	}
@@ -152,9 +190,8 @@ int record_parse_json(struct record *r, const char *line)
 			record_set(r, key, NULL, FIELD_NULL);
 			s += 4;
 		} else {
-			char *end;
-			strtod(s, &end);
-			if (end == s) {
+			const char *end = json_number_end(s);
+			if (!end) {
 				free(key);
 				return -1;
 			}

@@ -54,35 +54,38 @@ int cap_number(const char *name)
 	return -1;
 }
 
-static void problem(struct runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void note(struct runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void problem(struct runner *r, const char *fmt, ...)
+/* add_line - append a formatted line to the list V of N lines. */
+static char *add_line(char ***v, size_t *n, const char *fmt, va_list ap)
 {
-	va_list ap;
 	char *s;
 
-	va_start(ap, fmt);
 	if (vasprintf(&s, fmt, ap) < 0)
 		s = xstrdup("(out of memory)");
+	*v = xrealloc(*v, sizeof(char *) * (*n + 1));
+	(*v)[(*n)++] = s;
+	return s;
+}
+
+void runner_problem(struct runner *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	char *s = add_line(&r->problems, &r->nproblems, fmt, ap);
 	va_end(ap);
-	r->problems = xrealloc(r->problems, sizeof(char *) * (r->nproblems + 1));
-	r->problems[r->nproblems++] = s;
 	if (r->progress)
 		fprintf(stderr, "  ! %s\n", s);
 }
 
+static void note(struct runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 static void note(struct runner *r, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
 
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = xstrdup("(out of memory)");
+	add_line(&r->notes, &r->nnotes, fmt, ap);
 	va_end(ap);
-	r->notes = xrealloc(r->notes, sizeof(char *) * (r->nnotes + 1));
-	r->notes[r->nnotes++] = s;
 }
 
 static bool executable(const char *path)
@@ -135,6 +138,7 @@ char *program_path(const struct runner *r, const struct lab_step *step)
 /* What the child needs, made before fork(). */
 struct launch {
 	int exec_fd;             /* the program, opened while still root */
+	int report_w;            /* closes on exec; before that, why the child failed */
 	int netns_fd;
 	int out_w, err_fd, null_fd;
 	char *path;
@@ -147,20 +151,35 @@ struct launch {
 };
 
 /* child - become the program; only system calls from here to exec. */
+/* What failed in a child before exec, for the parent to tell. */
+enum launch_stage { LAUNCH_SETNS = 1, LAUNCH_USER, LAUNCH_EXEC };
+
+/* child_failed - tell the parent which STAGE failed and why (errno), then die. */
+static void __attribute__((noreturn)) child_failed(int report_fd, int stage)
+{
+	int msg[2] = { stage, errno };
+
+	(void)!write(report_fd, msg, sizeof(msg));
+	_exit(126);
+}
+
+/* child - become the program; only system calls from here to exec. */
 static void __attribute__((noreturn)) child(const struct launch *l)
 {
-	static const char fail_setns[] = "portlab: cannot enter the host's namespace\n";
-	static const char fail_user[] = "portlab: cannot change to the step's user\n";
-	static const char fail_exec[] = "portlab: cannot execute the program\n";
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigset_t none;
 
 	setpgid(0, 0); /* Ctrl-C reaches portlab, which stops the programs itself */
+	/* start as from a shell: portlab ignores SIGPIPE, a program must not */
+	for (int sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &dfl, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	dup2(l->null_fd, STDIN_FILENO);
 	dup2(l->out_w, STDOUT_FILENO);
 	dup2(l->err_fd, STDERR_FILENO);
-	if (setns(l->netns_fd, CLONE_NEWNET) < 0) {
-		(void)!write(STDERR_FILENO, fail_setns, sizeof(fail_setns) - 1);
-		_exit(126);
-	}
+	if (setns(l->netns_fd, CLONE_NEWNET) < 0)
+		child_failed(l->report_w, LAUNCH_SETNS);
 	if (l->drop) {
 		struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
 		struct __user_cap_data_struct data[2] = { 0 };
@@ -172,33 +191,25 @@ static void __attribute__((noreturn)) child(const struct launch *l)
 		}
 		if (prctl(PR_SET_KEEPCAPS, 1L, 0L, 0L, 0L) < 0 || setgroups(0, NULL) < 0 ||
 		    setgid(l->gid) < 0 || setuid(l->uid) < 0 ||
-		    syscall(SYS_capset, &hdr, data) < 0) {
-			(void)!write(STDERR_FILENO, fail_user, sizeof(fail_user) - 1);
-			_exit(126);
-		}
+		    syscall(SYS_capset, &hdr, data) < 0)
+			child_failed(l->report_w, LAUNCH_USER);
 		/* ambient capabilities survive exec of an ordinary binary */
 		for (size_t i = 0; i < l->ncaps; i++)
-			if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (long)l->caps[i], 0L, 0L) < 0) {
-				(void)!write(STDERR_FILENO, fail_user, sizeof(fail_user) - 1);
-				_exit(126);
-			}
+			if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (long)l->caps[i], 0L, 0L) < 0)
+				child_failed(l->report_w, LAUNCH_USER);
 	}
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0L, 0L, 0L); /* after setuid, which clears it */
 	/* the program starts with 0, 1 and 2 only: its first socket is descriptor 3,
 	 * as in a textbook, and it holds none of portlab's capture sockets */
-	int exec_fd = l->exec_fd >= 0 ? dup2(l->exec_fd, 3) : -1; /* kept at 3 until exec */
-	if (syscall(SYS_close_range, exec_fd >= 0 ? 4U : 3U, ~0U, 0U) < 0)
-		for (int fd = exec_fd >= 0 ? 4 : 3; fd < 1024; fd++)
-			close(fd);
-	if (exec_fd >= 0)
-		fcntl(exec_fd, F_SETFD, FD_CLOEXEC); /* gone once the program runs */
+	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		for (int fd = 3; fd < 1024; fd++)
+			fcntl(fd, F_SETFD, FD_CLOEXEC);
 	/* by descriptor: another user may not be able to walk the path to the
 	 * program (a home folder of mode 750), though it may run the file */
-	if (exec_fd >= 0)
-		syscall(SYS_execveat, exec_fd, "", l->argv, l->envp, AT_EMPTY_PATH);
+	if (l->exec_fd >= 0)
+		syscall(SYS_execveat, l->exec_fd, "", l->argv, l->envp, AT_EMPTY_PATH);
 	execve(l->path, l->argv, l->envp); /* a script, or no execveat */
-	(void)!write(STDERR_FILENO, fail_exec, sizeof(fail_exec) - 1);
-	_exit(127);
+	child_failed(l->report_w, LAUNCH_EXEC);
 }
 
 static char **make_env(const struct runner *r, const struct proc *p)
@@ -251,8 +262,9 @@ static int resolve_user(const char *name, uid_t *uid, gid_t *gid)
 /* spawn - start STEP's program (or the socket-table reader); returns the proc or NULL. */
 static struct proc *spawn(struct runner *r, const struct lab_step *step)
 {
-	struct launch l = { .exec_fd = -1, .netns_fd = -1, .out_w = -1, .err_fd = -1,
-			    .null_fd = -1 };
+	struct launch l = { .exec_fd = -1, .report_w = -1, .netns_fd = -1, .out_w = -1,
+			    .err_fd = -1, .null_fd = -1 };
+	int report[2] = { -1, -1 };
 	struct proc p = { .step = step, .out = -1 };
 	int pipefd[2] = { -1, -1 };
 	char *ns = netns_name(r->run_id, r->lab->hosts[step->host].name);
@@ -269,7 +281,7 @@ static struct proc *spawn(struct runner *r, const struct lab_step *step)
 	} else {
 		p.path = program_path(r, step);
 		if (!p.path) {
-			problem(r, "%s: program not found", step->role);
+			runner_problem(r, "%s: program not found", step->role);
 			goto out;
 		}
 		l.argv = xcalloc(step->argc + 1, sizeof(char *));
@@ -281,14 +293,14 @@ static struct proc *spawn(struct runner *r, const struct lab_step *step)
 	if (step->user) {
 		l.drop = true;
 		if (resolve_user(step->user, &l.uid, &l.gid) < 0) {
-			problem(r, "%s: no user '%s' on this machine", step->role, step->user);
+			runner_problem(r, "%s: no user '%s' on this machine", step->role, step->user);
 			goto out;
 		}
 		for (size_t i = 0; i < step->ncaps && i < 8; i++)
 			l.caps[l.ncaps++] = cap_number(step->caps[i]);
 		l.exec_fd = open(p.path, O_RDONLY | O_CLOEXEC);
 		if (l.exec_fd < 0) {
-			problem(r, "%s: %s: %s", step->role, p.path, strerror(errno));
+			runner_problem(r, "%s: %s: %s", step->role, p.path, strerror(errno));
 			goto out;
 		}
 	}
@@ -296,20 +308,34 @@ static struct proc *spawn(struct runner *r, const struct lab_step *step)
 	l.netns_fd = open(nspath, O_RDONLY | O_CLOEXEC);
 	l.err_fd = open(p.errlog, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	l.null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (l.netns_fd < 0 || l.err_fd < 0 || l.null_fd < 0 || pipe2(pipefd, O_CLOEXEC) < 0) {
-		problem(r, "%s: cannot prepare the program: %s", step->role, strerror(errno));
+	if (l.netns_fd < 0 || l.err_fd < 0 || l.null_fd < 0 || pipe2(pipefd, O_CLOEXEC) < 0 ||
+	    pipe2(report, O_CLOEXEC) < 0) {
+		runner_problem(r, "%s: cannot prepare the program: %s", step->role, strerror(errno));
 		goto out;
 	}
 	l.out_w = pipefd[1];
+	l.report_w = report[1];
 	l.envp = make_env(r, &p);
 	fflush(NULL);
 	p.pid = fork();
 	if (p.pid < 0) {
-		problem(r, "%s: fork: %s", step->role, strerror(errno));
+		runner_problem(r, "%s: fork: %s", step->role, strerror(errno));
 		goto out;
 	}
 	if (p.pid == 0)
 		child(&l);
+	close(report[1]);
+	report[1] = -1;
+	int why[2];
+	ssize_t got;
+	while ((got = read(report[0], why, sizeof(why))) < 0 && errno == EINTR)
+		;
+	if (got == (ssize_t)sizeof(why)) { /* it never became the program */
+		static const char *const stage[] = { "", "enter the host's namespace",
+			"become the step's user", "execute" };
+		runner_problem(r, "%s (on %s): cannot %s %s: %s", step->role, p.host,
+			       stage[why[0] >= 1 && why[0] <= 3 ? why[0] : 0], p.path, strerror(why[1]));
+	}
 	setpgid(p.pid, p.pid); /* also here, so that a kill cannot race the child's own call */
 	p.out = pipefd[0];
 	pipefd[0] = -1;
@@ -328,9 +354,12 @@ out:
 	for (size_t i = 0; l.argv && l.argv[i]; i++)
 		free(l.argv[i]);
 	free(l.argv);
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++) {
 		if (pipefd[i] >= 0)
 			close(pipefd[i]);
+		if (report[i] >= 0)
+			close(report[i]);
+	}
 	if (l.netns_fd >= 0)
 		close(l.netns_fd);
 	if (l.err_fd >= 0)
@@ -350,6 +379,18 @@ out:
 	return res;
 }
 
+/* printable - at most MAX bytes of TEXT, control and non-ASCII bytes as '?' (static buffer). */
+static const char *printable(const char *text, size_t max)
+{
+	static char buf[256];
+	size_t i;
+
+	for (i = 0; text[i] && i < max && i < sizeof(buf) - 1; i++)
+		buf[i] = (unsigned char)text[i] < 0x20 || (unsigned char)text[i] >= 0x7f ? '?' : text[i];
+	buf[i] = '\0';
+	return buf;
+}
+
 /* add_event - one line of PROC's output as an event. */
 static void add_event(struct runner *r, struct proc *p, const char *line)
 {
@@ -360,8 +401,9 @@ static void add_event(struct runner *r, struct proc *p, const char *line)
 		return;
 	if (record_parse_json(&ev, line) < 0) {
 		record_clear(&ev);
-		if (r->nnotes < 50)
-			note(r, "%s printed a line that is not a JSON event: %.80s", p->role, line);
+		if (!p->bad_lines++) /* one note per program is enough to go on */
+			note(r, "%s printed lines that are not JSON events, the first: %s", p->role,
+			     printable(line, 80));
 		return;
 	}
 	record_set(&ev, "role", p->role, FIELD_STRING);
@@ -398,13 +440,18 @@ static void read_output(struct runner *r, struct proc *p)
 		char *start = p->buf, *nl;
 		while ((nl = memchr(start, '\n', p->len - (size_t)(start - p->buf)))) {
 			*nl = '\0';
-			add_event(r, p, start);
+			if (!p->skipping)
+				add_event(r, p, start);
+			p->skipping = false; /* the long line ended here */
 			start = nl + 1;
 		}
 		p->len -= (size_t)(start - p->buf);
 		memmove(p->buf, start, p->len);
 		if (p->len > MAX_LINE) {
-			note(r, "%s printed a line longer than %d bytes; dropped", p->role, MAX_LINE);
+			/* drop the whole line, up to its newline, not just what is buffered */
+			if (!p->skipping)
+				note(r, "%s printed a line longer than %d bytes; dropped", p->role, MAX_LINE);
+			p->skipping = true;
 			p->len = 0;
 		}
 	}
@@ -430,8 +477,11 @@ static void first_line(const char *file, char *buf, size_t len)
 	buf[0] = '\0';
 	if (!f)
 		return;
-	if (fgets(buf, (int)len, f))
+	if (fgets(buf, (int)len, f)) {
 		buf[strcspn(buf, "\n")] = '\0';
+		const char *clean = printable(buf, len - 1); /* it goes to a terminal */
+		memmove(buf, clean, strlen(clean) + 1);
+	}
 	fclose(f);
 }
 
@@ -453,14 +503,14 @@ static void reap(struct runner *r)
 		char how[64];
 		describe_status(status, how, sizeof(how));
 		if (p->timed_out)
-			problem(r, "%s (on %s) did not finish within %g s and was killed", p->role,
+			runner_problem(r, "%s (on %s) did not finish within %g s and was killed", p->role,
 				p->host, p->step->timeout);
 		else if (p->stopped && WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM)
 			; /* stopped as the lab asked */
 		else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 			char said[200];
 			first_line(p->errlog, said, sizeof(said));
-			problem(r, "%s (on %s) ended with %s%s%s%s; its stderr is in %s", p->role,
+			runner_problem(r, "%s (on %s) ended with %s%s%s%s; its stderr is in %s", p->role,
 				p->host, how, said[0] ? ": \"" : "", said, said[0] ? "\"" : "",
 				p->errlog);
 		}
@@ -571,14 +621,14 @@ static int wait_listen(struct runner *r, const struct lab_step *step)
 		if (p->running && socktable_has_listener(netdir, step->proto, step->endpoint))
 			return 0;
 		if (!p->running) {
-			problem(r, "%s ended before it listened on %s %s", step->role,
+			runner_problem(r, "%s ended before it listened on %s %s", step->role,
 				step->proto == IPPROTO_TCP ? "tcp" : "udp", step->endpoint);
 			return 1;
 		}
 		if (now_seconds() > deadline) {
 			char seen[256];
 			listeners(netdir, step->proto, seen, sizeof(seen));
-			problem(r, "%s did not listen on %s %s within %g s (%s)", step->role,
+			runner_problem(r, "%s did not listen on %s %s within %g s (%s)", step->role,
 				step->proto == IPPROTO_TCP ? "tcp" : "udp", step->endpoint, step->timeout,
 				seen);
 			return 1;
@@ -665,7 +715,7 @@ int runner_run(struct runner *r)
 		}
 	}
 	if (rc > 0)
-		problem(r, "the remaining steps were not run");
+		runner_problem(r, "the remaining steps were not run");
 	/* the background programs end on their own, each within its timeout */
 	for (size_t i = 0; i < r->nprocs && rc >= 0; i++)
 		if (wait_exit(r, &r->procs[i]) < 0)

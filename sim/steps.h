@@ -24,6 +24,8 @@ struct proc {
 	size_t len, cap;
 	double started, deadline, ended;
 	bool running, timed_out, stopped;
+	bool skipping;           /* inside a line too long to keep */
+	size_t bad_lines;        /* lines that were not JSON events */
 	int status;
 	char *errlog;            /* its stderr */
 	size_t lines;
@@ -45,6 +47,9 @@ struct runner {
 	size_t nnotes;
 	volatile sig_atomic_t *interrupted;
 };
+
+/* runner_problem - note why the run failed (shown in the verdicts). */
+void runner_problem(struct runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* cap_number - the capability called NAME ("net_bind_service"), or -1. */
 int cap_number(const char *name);
