@@ -415,6 +415,12 @@ static void add_event(struct runner *r, struct proc *p, const char *line)
 	r->events[r->nevents++] = ev;
 }
 
+static void too_long(struct runner *r, struct proc *p)
+{
+	if (!p->long_lines++)
+		note(r, "%s printed a line longer than %d bytes; dropped", p->role, MAX_LINE);
+}
+
 /* read_output - take what PROC has written; close at end of file. */
 static void read_output(struct runner *r, struct proc *p)
 {
@@ -440,7 +446,10 @@ static void read_output(struct runner *r, struct proc *p)
 		char *start = p->buf, *nl;
 		while ((nl = memchr(start, '\n', p->len - (size_t)(start - p->buf)))) {
 			*nl = '\0';
-			if (!p->skipping)
+			/* too long, whether it came whole or in pieces */
+			if (!p->skipping && (size_t)(nl - start) > MAX_LINE)
+				too_long(r, p);
+			else if (!p->skipping)
 				add_event(r, p, start);
 			p->skipping = false; /* the long line ended here */
 			start = nl + 1;
@@ -450,7 +459,7 @@ static void read_output(struct runner *r, struct proc *p)
 		if (p->len > MAX_LINE) {
 			/* drop the whole line, up to its newline, not just what is buffered */
 			if (!p->skipping)
-				note(r, "%s printed a line longer than %d bytes; dropped", p->role, MAX_LINE);
+				too_long(r, p);
 			p->skipping = true;
 			p->len = 0;
 		}

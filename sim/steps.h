@@ -26,6 +26,7 @@ struct proc {
 	bool running, timed_out, stopped;
 	bool skipping;           /* inside a line too long to keep */
 	size_t bad_lines;        /* lines that were not JSON events */
+	size_t long_lines;       /* lines too long to keep */
 	int status;
 	char *errlog;            /* its stderr */
 	size_t lines;
