@@ -62,6 +62,6 @@ int cmd_list(int argc, char **argv)
 	}
 	for (size_t i = 0; i < n; i++)
 		lab_free(labs[i]);
-	free_names(names, n);
+	free_strings(names, n);
 	return EXIT_PASS;
 }

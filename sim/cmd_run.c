@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,11 +78,11 @@ static const char *missing_privilege(void)
 		if (sscanf(line, "CapEff: %llx", &eff) == 1)
 			break;
 	fclose(f);
-	if (!(eff & (1ULL << 12)))
+	if (!(eff & (1ULL << CAP_NET_ADMIN)))
 		return "CAP_NET_ADMIN";
-	if (!(eff & (1ULL << 21)))
+	if (!(eff & (1ULL << CAP_SYS_ADMIN)))
 		return "CAP_SYS_ADMIN";
-	if (!(eff & (1ULL << 13)))
+	if (!(eff & (1ULL << CAP_NET_RAW)))
 		return "CAP_NET_RAW";
 	return NULL;
 }
@@ -261,7 +262,7 @@ static void free_outcome(struct outcome *o)
  * give_back - under sudo, hand the run's folder to the user who asked for it,
  * so that they can open, move and delete their captures without root.
  */
-static void give_back(const char *dir)
+static void give_back(const char *dir, bool made_parent)
 {
 	const char *uid = getenv("SUDO_UID"), *gid = getenv("SUDO_GID");
 	char *parent = xstrdup(dir), *slash;
@@ -277,7 +278,7 @@ static void give_back(const char *dir)
 	if (chown(dir, u, g) < 0)
 		pl_warn_errno("chown %s", dir);
 	slash = strrchr(parent, '/');
-	if (slash) { /* captures/<lab>/, which this run may have made */
+	if (slash && made_parent) { /* captures/<lab>/, if this run made it: nothing older */
 		*slash = '\0';
 		if (chown(parent, u, g) < 0)
 			pl_warn_errno("chown %s", parent);
@@ -344,7 +345,7 @@ static int run_one(const char *name, const struct options *opt, struct summary *
 	struct runner runner = { 0 };
 	struct lab *lab;
 	int status = EXIT_FAIL, left = 0;
-	bool built = false;
+	bool built = false, made_parent = false;
 	time_t now = time(NULL);
 
 	file = lab_file(name);
@@ -384,6 +385,9 @@ static int run_one(const char *name, const struct options *opt, struct summary *
 
 	make_run_id(run_id, sizeof(run_id));
 	dir = xasprintf("%s/%s/%s", captures_root(opt), lab->name, run_id);
+	char *parent = xasprintf("%s/%s", captures_root(opt), lab->name);
+	made_parent = access(parent, F_OK) != 0;
+	free(parent);
 	if (mkdirs(dir) < 0) {
 		status = EXIT_ENV;
 		goto out;
@@ -473,7 +477,7 @@ out:
 			fprintf(stderr, "portlab: interrupted; run %s was taken down\n", run_id);
 	}
 	if (dir && o.lab)
-		give_back(dir);
+		give_back(dir, made_parent);
 	if (pidfile && unlink(pidfile) < 0 && errno != ENOENT)
 		pl_warn_errno("%s", pidfile);
 	free(pidfile);
@@ -600,7 +604,7 @@ int cmd_run(int argc, char **argv)
 			       codes[i] == EXIT_PASS ? "PASS" : codes[i] == EXIT_FAIL ? "FAIL" : "ERROR",
 			       sums[i].passed, sums[i].total, sums[i].seconds);
 	}
-	free_names(names, nnames);
+	free_strings(names, nnames);
 	free(opt.params);
 	free(opt.use);
 	return status;

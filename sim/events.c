@@ -8,20 +8,14 @@
 #include "record.h"
 #include "util.h"
 
-static const char *get(const struct record *r, const char *key)
-{
-	const char *v = record_get(r, key);
-	return v ? v : "";
-}
-
 static int by_time(const void *a, const void *b)
 {
 	const struct record *x = a, *y = b;
-	double tx = atof(get(x, "t")), ty = atof(get(y, "t"));
+	double tx = atof(record_text(x, "t")), ty = atof(record_text(y, "t"));
 
 	if (tx != ty)
 		return tx < ty ? -1 : 1;
-	return atoi(get(x, "seq")) - atoi(get(y, "seq")); /* keep each program's order */
+	return atoi(record_text(x, "seq")) - atoi(record_text(y, "seq")); /* keep each program's order */
 }
 
 /* opener - 'l' if CALL says the local side opened, 'r' the remote side, 0 if it cannot tell. */
@@ -29,7 +23,7 @@ static char opener(const struct record *r)
 {
 	static const char *const local[] = { "connect", "send", "sendto", "sendmsg", "write", NULL };
 	static const char *const remote[] = { "accept", "recv", "recvfrom", "recvmsg", "read", NULL };
-	const char *call = get(r, "call"), *by = record_get(r, "opened_by");
+	const char *call = record_text(r, "call"), *by = record_get(r, "opened_by");
 
 	if (by)
 		return !strcmp(by, "remote") ? 'r' : 'l';
@@ -80,7 +74,7 @@ void events_finish(struct record *ev, size_t n)
 		if (!l || !r || !record_get(&ev[i], "local_port") || !record_get(&ev[i], "remote_port"))
 			continue;
 		bool swap = strcmp(l, r) > 0;
-		pairs[np].key = xasprintf("%s|%s|%s", get(&ev[i], "host"), swap ? r : l, swap ? l : r);
+		pairs[np].key = xasprintf("%s|%s|%s", record_text(&ev[i], "host"), swap ? r : l, swap ? l : r);
 		pairs[np].event = i;
 		np++;
 	}
@@ -97,13 +91,13 @@ void events_finish(struct record *ev, size_t n)
 		for (size_t k = g; k < end && !opened; k++) {
 			char side = opener(&ev[pairs[k].event]);
 			if (side)
-				opened = get(&ev[pairs[k].event], side == 'l' ? "local" : "remote");
+				opened = record_text(&ev[pairs[k].event], side == 'l' ? "local" : "remote");
 		}
 		for (size_t k = g; k < end; k++) {
 			struct record *r = &ev[pairs[k].event];
-			bool local_opened = !opened || !strcmp(opened, get(r, "local"));
-			char *a = wire_endpoint(get(r, "local_addr"), get(r, "local_port"));
-			char *b = wire_endpoint(get(r, "remote_addr"), get(r, "remote_port"));
+			bool local_opened = !opened || !strcmp(opened, record_text(r, "local"));
+			char *a = wire_endpoint(record_text(r, "local_addr"), record_text(r, "local_port"));
+			char *b = wire_endpoint(record_text(r, "remote_addr"), record_text(r, "remote_port"));
 			record_setf(r, "tuple", FIELD_STRING, "%s -> %s", local_opened ? a : b,
 				    local_opened ? b : a);
 			free(a);

@@ -138,22 +138,6 @@ static int parse_filter(struct subject *s, const char *w, char *err, size_t len)
 	return 0;
 }
 
-static char *join_words(char **w, size_t n)
-{
-	size_t len = 1;
-	char *s;
-
-	for (size_t i = 0; i < n; i++)
-		len += strlen(w[i]) + 1;
-	s = xcalloc(1, len);
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			strcat(s, " ");
-		strcat(s, w[i]);
-	}
-	return s;
-}
-
 /* parse_subject - "events ROLE CALL ..." or "flows HOST:IF ..."; returns 0 or -1. */
 static int parse_subject(const struct lab *lab, struct subject *s, char **w, size_t n,
 			 char *err, size_t len)

@@ -47,7 +47,7 @@ static void member(struct json *j, const char *key)
 	}
 }
 
-static void open_(struct json *j, const char *key, char c)
+static void open_container(struct json *j, const char *key, char c)
 {
 	member(j, key);
 	fputc(c, j->f);
@@ -56,7 +56,7 @@ static void open_(struct json *j, const char *key, char c)
 	j->first[j->depth] = true;
 }
 
-static void close_(struct json *j, char c)
+static void close_container(struct json *j, char c)
 {
 	bool empty = j->first[j->depth];
 
@@ -70,10 +70,10 @@ static void close_(struct json *j, char c)
 	fputc(c, j->f);
 }
 
-void json_begin_object(struct json *j, const char *key) { open_(j, key, '{'); }
-void json_end_object(struct json *j) { close_(j, '}'); }
-void json_begin_array(struct json *j, const char *key) { open_(j, key, '['); }
-void json_end_array(struct json *j) { close_(j, ']'); }
+void json_begin_object(struct json *j, const char *key) { open_container(j, key, '{'); }
+void json_end_object(struct json *j) { close_container(j, '}'); }
+void json_begin_array(struct json *j, const char *key) { open_container(j, key, '['); }
+void json_end_array(struct json *j) { close_container(j, ']'); }
 
 void json_string(struct json *j, const char *key, const char *value)
 {

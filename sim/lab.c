@@ -85,10 +85,10 @@ static int split(struct parser *p, char *line, char **words)
 }
 
 /*
- * free_text - "lab", "title" and "about" take the rest of the line as it is,
+ * rest_of_line - "lab", "title" and "about" take the rest of the line as it is,
  * quotes and all; returns 2 with WORDS set, or 0 for other statements.
  */
-static int free_text(char *line, char **words)
+static int rest_of_line(char *line, char **words)
 {
 	static const char *const keys[] = { "lab", "title", "about" };
 	char *s = line;
@@ -280,23 +280,6 @@ static int attach(struct parser *p, const char *text, struct lab_port *port)
 	return 0;
 }
 
-static char *join(char **words, int n)
-{
-	size_t len = 1;
-	char *s;
-
-	for (int i = 0; i < n; i++)
-		len += strlen(words[i]) + 1;
-	s = xmalloc(len);
-	s[0] = '\0';
-	for (int i = 0; i < n; i++) {
-		if (i)
-			strcat(s, " ");
-		strcat(s, words[i]);
-	}
-	return s;
-}
-
 static int host_statement(struct parser *p, char **w, int n)
 {
 	struct lab_host *h = &p->lab->hosts[p->host];
@@ -365,7 +348,7 @@ static int host_statement(struct parser *p, char **w, int n)
 			return bad(p, "usage: sysctl KEY = VALUE (sysctl? when the kernel may lack KEY)");
 		if (strncmp(w[1], "net.", 4) || strstr(w[1], "..") || strchr(w[1], '/'))
 			return bad(p, "'%s': only net.* sysctls can be set, and only inside a host", w[1]);
-		char *value = join(w + 3, n - 3);
+		char *value = join_words(w + 3, (size_t)(n - 3));
 		h->sysctl_lines = xrealloc(h->sysctl_lines, sizeof(int) * (h->nsysctls + 1));
 		h->sysctl_lines[h->nsysctls] = p->line;
 		APPEND(h->sysctls, h->nsysctls) = xasprintf("%s%s=%s", optional ? "?" : "", w[1], value);
@@ -383,7 +366,7 @@ static int host_statement(struct parser *p, char **w, int n)
 			return bad(p, "usage: nft RULE");
 		h->nft_lines = xrealloc(h->nft_lines, sizeof(int) * (h->nnft + 1));
 		h->nft_lines[h->nnft] = p->line;
-		APPEND(h->nft, h->nnft) = join(w + 1, n - 1);
+		APPEND(h->nft, h->nnft) = join_words(w + 1, (size_t)(n - 1));
 		return 0;
 	}
 	return bad(p, "unknown host statement '%s' (iface, route, sysctl, sysctl?, forward, nft)", w[0]);
@@ -591,7 +574,8 @@ static int expect_statement(struct parser *p, char **w, int n)
 				     (size_t)(n - colon - 1), err, sizeof(err));
 	if (!e->compiled)
 		return bad(p, "expect: %s", err);
-	char *subject = join(w + 2, colon - 1), *check = join(w + colon + 1, n - colon - 1);
+	char *subject = join_words(w + 2, (size_t)(colon - 1));
+	char *check = join_words(w + colon + 1, (size_t)(n - colon - 1));
 	e->source = xasprintf("%s: %s", subject, check);
 	free(subject);
 	free(check);
@@ -641,7 +625,7 @@ static int statement(struct parser *p, char **w, int n, bool indented)
 	if (!strcmp(w[0], "lab") || !strcmp(w[0], "title") || !strcmp(w[0], "about")) {
 		if (n < 2)
 			return bad(p, "usage: %s TEXT", w[0]);
-		char *text = join(w + 1, n - 1);
+		char *text = join_words(w + 1, (size_t)(n - 1));
 		if (w[0][0] == 'l') {
 			if (!valid_name(text, 64)) { /* it names the captures folder */
 				free(text);
@@ -834,7 +818,7 @@ static struct lab *parse(const char *path, char **overrides, size_t noverrides, 
 			rc = -1;
 			break;
 		}
-		n = free_text(text, words);
+		n = rest_of_line(text, words);
 		if (n == 0)
 			n = split(&p, text, words);
 		if (n < 0)
@@ -875,13 +859,6 @@ long lab_host_index(const struct lab *lab, const char *name)
 		if (!strcmp(lab->hosts[i].name, name))
 			return (long)i;
 	return -1;
-}
-
-static void free_strings(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
 }
 
 void lab_free(struct lab *lab)

@@ -158,9 +158,3 @@ char **lab_names(size_t *n)
 	return names;
 }
 
-void free_names(char **names, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-}

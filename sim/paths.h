@@ -15,6 +15,5 @@ const char *labs_dir(void);
 char *lab_file(const char *name);
 /* lab_names - the labs in labs_dir(), sorted; *N is their count. */
 char **lab_names(size_t *n);
-void free_names(char **names, size_t n);
 
 #endif

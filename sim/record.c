@@ -33,13 +33,8 @@ void record_setf(struct record *r, const char *key, enum field_type type, const 
 	char *s;
 
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	s = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (!s) {
-		pl_warn("out of memory");
-		abort();
-	}
 	record_set(r, key, s, type);
 	free(s);
 }
@@ -50,6 +45,13 @@ const char *record_get(const struct record *r, const char *key)
 		if (!strcmp(r->fields[i].key, key))
 			return r->fields[i].type == FIELD_NULL ? NULL : r->fields[i].value;
 	return NULL;
+}
+
+const char *record_text(const struct record *r, const char *key)
+{
+	const char *v = record_get(r, key);
+
+	return v ? v : "";
 }
 
 void record_clear(struct record *r)

@@ -30,6 +30,8 @@ void record_setf(struct record *r, const char *key, enum field_type type, const 
 	__attribute__((format(printf, 4, 5)));
 /* record_get - the value of KEY as text, or NULL when absent (or JSON null). */
 const char *record_get(const struct record *r, const char *key);
+/* record_text - the value of KEY, or "" when absent: for printing. */
+const char *record_text(const struct record *r, const char *key);
 void record_clear(struct record *r);
 
 /*

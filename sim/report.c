@@ -18,12 +18,6 @@ static bool colour(FILE *out)
 	return isatty(fileno(out)) && !getenv("NO_COLOR");
 }
 
-static const char *get(const struct record *r, const char *key)
-{
-	const char *v = record_get(r, key);
-	return v ? v : "";
-}
-
 /* Fields every event has, or that portlab derives: not worth a DETAIL entry. */
 static bool plain_field(const char *key)
 {
@@ -55,18 +49,18 @@ static void detail(const struct record *r, char *buf, size_t len)
 
 static void result(const struct record *r, char *buf, size_t len)
 {
-	const char *call = get(r, "call");
+	const char *call = record_text(r, "call");
 
 	if (!strcmp(call, "socket-table"))
-		snprintf(buf, len, "%s", get(r, "state"));
+		snprintf(buf, len, "%s", record_text(r, "state"));
 	else if (!record_get(r, "ok"))
 		snprintf(buf, len, "-"); /* a note, not a call */
-	else if (!strcmp(get(r, "ok"), "false"))
-		snprintf(buf, len, "%s", get(r, "errno"));
+	else if (!strcmp(record_text(r, "ok"), "false"))
+		snprintf(buf, len, "%s", record_text(r, "errno"));
 	else if (!strcmp(call, "socket") || !strcmp(call, "accept") || !strcmp(call, "close"))
-		snprintf(buf, len, "ok fd %s", get(r, "fd"));
+		snprintf(buf, len, "ok fd %s", record_text(r, "fd"));
 	else if (record_get(r, "bytes"))
-		snprintf(buf, len, "ok %s bytes", get(r, "bytes"));
+		snprintf(buf, len, "ok %s bytes", record_text(r, "bytes"));
 	else
 		snprintf(buf, len, "ok");
 }
@@ -74,8 +68,8 @@ static void result(const struct record *r, char *buf, size_t len)
 /* always_shown - rows the lesson is about: failed calls, socket tables, notes. */
 static bool always_shown(const struct record *r)
 {
-	return !strcmp(get(r, "ok"), "false") || !record_get(r, "ok") ||
-	       !strcmp(get(r, "call"), "socket-table");
+	return !strcmp(record_text(r, "ok"), "false") || !record_get(r, "ok") ||
+	       !strcmp(record_text(r, "call"), "socket-table");
 }
 
 #define MAX_ALWAYS_ROWS 200
@@ -102,11 +96,11 @@ static void print_events(FILE *out, const struct outcome *o, bool verbose)
 			continue;
 		result(r, res, sizeof(res));
 #define WIDEN(w, s) do { size_t l_ = strlen(s); if (l_ > (w)) (w) = l_; } while (0)
-		WIDEN(wrole, get(r, "role"));
-		WIDEN(wcall, get(r, "call"));
+		WIDEN(wrole, record_text(r, "role"));
+		WIDEN(wcall, record_text(r, "call"));
 		WIDEN(wres, res);
-		WIDEN(wlocal, get(r, "local"));
-		WIDEN(wremote, get(r, "remote"));
+		WIDEN(wlocal, record_text(r, "local"));
+		WIDEN(wremote, record_text(r, "remote"));
 #undef WIDEN
 	}
 	fprintf(out, "\nsocket events\n  %-*s  %-*s  %-*s  %-*s  %-*s  %s\n", (int)wrole, "ROLE",
@@ -125,9 +119,9 @@ static void print_events(FILE *out, const struct outcome *o, bool verbose)
 		}
 		result(r, res, sizeof(res));
 		detail(r, more, sizeof(more));
-		fprintf(out, "  %-*s  %-*s  %-*s  %-*s  %-*s  %s\n", (int)wrole, get(r, "role"),
-			(int)wcall, get(r, "call"), (int)wres, res, (int)wlocal, get(r, "local"),
-			(int)wremote, get(r, "remote"), more);
+		fprintf(out, "  %-*s  %-*s  %-*s  %-*s  %-*s  %s\n", (int)wrole, record_text(r, "role"),
+			(int)wcall, record_text(r, "call"), (int)wres, res, (int)wlocal, record_text(r, "local"),
+			(int)wremote, record_text(r, "remote"), more);
 	}
 	if (hidden)
 		fprintf(out, "  ... %zu more\n", hidden);
@@ -145,8 +139,8 @@ static void endpoint(const struct record *f, const char *side, char *buf, size_t
 
 	snprintf(h, sizeof(h), "id.%s_h", side);
 	snprintf(p, sizeof(p), "id.%s_p", side);
-	addr = get(f, h);
-	snprintf(buf, len, strchr(addr, ':') ? "[%s]:%s" : "%s:%s", addr, get(f, p));
+	addr = record_text(f, h);
+	snprintf(buf, len, strchr(addr, ':') ? "[%s]:%s" : "%s:%s", addr, record_text(f, p));
 }
 
 /* print_flows - each capture's flows, in the columns of `portlab flows`. */
@@ -164,11 +158,11 @@ static void print_flows(FILE *out, const struct outcome *o, bool verbose)
 			const struct record *f = &cap->flows[i];
 			endpoint(f, "orig", a, sizeof(a));
 			endpoint(f, "resp", b, sizeof(b));
-			snprintf(pk, sizeof(pk), "%s/%s", get(f, "orig_pkts"), get(f, "resp_pkts"));
-			snprintf(by, sizeof(by), "%s/%s", get(f, "orig_bytes"), get(f, "resp_bytes"));
+			snprintf(pk, sizeof(pk), "%s/%s", record_text(f, "orig_pkts"), record_text(f, "resp_pkts"));
+			snprintf(by, sizeof(by), "%s/%s", record_text(f, "orig_bytes"), record_text(f, "resp_bytes"));
 			wo = (int)strlen(a) > wo ? (int)strlen(a) : wo;
 			wr = (int)strlen(b) > wr ? (int)strlen(b) : wr;
-			wh = (int)strlen(get(f, "history")) > wh ? (int)strlen(get(f, "history")) : wh;
+			wh = (int)strlen(record_text(f, "history")) > wh ? (int)strlen(record_text(f, "history")) : wh;
 			wp = (int)strlen(pk) > wp ? (int)strlen(pk) : wp;
 			wb = (int)strlen(by) > wb ? (int)strlen(by) : wb;
 		}
@@ -180,11 +174,11 @@ static void print_flows(FILE *out, const struct outcome *o, bool verbose)
 			const struct record *f = &cap->flows[i];
 			endpoint(f, "orig", a, sizeof(a));
 			endpoint(f, "resp", b, sizeof(b));
-			snprintf(pk, sizeof(pk), "%s/%s", get(f, "orig_pkts"), get(f, "resp_pkts"));
-			snprintf(by, sizeof(by), "%s/%s", get(f, "orig_bytes"), get(f, "resp_bytes"));
-			fprintf(out, "    %-5s  %-*s  %-*s  %-5s  %-*s  %*s  %*s  %s\n", get(f, "proto"),
-				wo, a, wr, b, get(f, "conn_state"), wh, get(f, "history"), wp, pk, wb, by,
-				record_get(f, "icmp") ? get(f, "icmp") : "-");
+			snprintf(pk, sizeof(pk), "%s/%s", record_text(f, "orig_pkts"), record_text(f, "resp_pkts"));
+			snprintf(by, sizeof(by), "%s/%s", record_text(f, "orig_bytes"), record_text(f, "resp_bytes"));
+			fprintf(out, "    %-5s  %-*s  %-*s  %-5s  %-*s  %*s  %*s  %s\n", record_text(f, "proto"),
+				wo, a, wr, b, record_text(f, "conn_state"), wh, record_text(f, "history"), wp, pk, wb, by,
+				record_get(f, "icmp") ? record_text(f, "icmp") : "-");
 		}
 		if (shown < cap->nflows)
 			fprintf(out, "    ... %zu more (portlab flows %s)\n", cap->nflows - shown,

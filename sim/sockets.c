@@ -15,8 +15,8 @@ static const char *const tcp_states[] = {
 	"CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING", "NEW_SYN_RECV",
 };
 
-/* decode - the kernel prints each 32-bit word of an address in host order. */
-static bool decode(const char *hex, unsigned port, char *addr, size_t alen, char *out, size_t olen)
+/* decode_address - the kernel prints each 32-bit word of an address in host order. */
+static bool decode_address(const char *hex, unsigned port, char *addr, size_t alen, char *out, size_t olen)
 {
 	uint8_t bytes[16];
 	size_t words = strlen(hex) / 8;
@@ -64,8 +64,8 @@ int socktable_each(const char *netdir, int proto,
 			if (sscanf(line, " %*d: %39[0-9A-Fa-f]:%x %39[0-9A-Fa-f]:%x %x", lhex, &lport,
 				   rhex, &rport, &st) != 5)
 				continue;
-			if (!decode(lhex, lport, e.local_addr, sizeof(e.local_addr), e.local, sizeof(e.local)) ||
-			    !decode(rhex, rport, raddr, sizeof(raddr), e.remote, sizeof(e.remote)))
+			if (!decode_address(lhex, lport, e.local_addr, sizeof(e.local_addr), e.local, sizeof(e.local)) ||
+			    !decode_address(rhex, rport, raddr, sizeof(raddr), e.remote, sizeof(e.remote)))
 				continue;
 			e.local_port = lport;
 			if (proto == IPPROTO_UDP)

@@ -39,9 +39,10 @@ static const struct {
 	const char *name;
 	int number;
 } cap_names[] = {
-	{ "chown", 0 }, { "dac_override", 1 }, { "net_bind_service", 10 },
-	{ "net_broadcast", 11 }, { "net_admin", 12 }, { "net_raw", 13 },
-	{ "sys_admin", 21 }, { "sys_resource", 24 },
+	{ "chown", CAP_CHOWN }, { "dac_override", CAP_DAC_OVERRIDE },
+	{ "net_bind_service", CAP_NET_BIND_SERVICE }, { "net_broadcast", CAP_NET_BROADCAST },
+	{ "net_admin", CAP_NET_ADMIN }, { "net_raw", CAP_NET_RAW },
+	{ "sys_admin", CAP_SYS_ADMIN }, { "sys_resource", CAP_SYS_RESOURCE },
 };
 
 int cap_number(const char *name)
@@ -57,10 +58,8 @@ int cap_number(const char *name)
 /* add_line - append a formatted line to the list V of N lines. */
 static char *add_line(char ***v, size_t *n, const char *fmt, va_list ap)
 {
-	char *s;
+	char *s = xvasprintf(fmt, ap);
 
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = xstrdup("(out of memory)");
 	*v = xrealloc(*v, sizeof(char *) * (*n + 1));
 	(*v)[(*n)++] = s;
 	return s;
@@ -123,8 +122,8 @@ char *program_path(const struct runner *r, const struct lab_step *step)
 		if (!found && tries[i] && executable(tries[i]))
 			found = tries[i];
 	if (!found) {
-		pl_warn("%s:%d: program '%s' not found (is it built? 'make' builds scenarios/*/*.c). "
-			"Looked in:", r->lab->file, step->line, prog);
+		fprintf(stderr, "%s:%d: program '%s' not found (is it built? 'make' builds "
+			"scenarios/*/*.c). Looked in:\n", r->lab->file, step->line, prog);
 		for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++)
 			if (tries[i])
 				fprintf(stderr, "    %s\n", tries[i]);
