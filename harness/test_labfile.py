@@ -162,3 +162,16 @@ def test_a_lab_name_with_underscores_gets_a_suggestion():
     proc = portlab("run", "four_tuple")
     assert proc.returncode == 2
     assert "did you mean 'four-tuple'?" in proc.stderr
+
+
+def test_a_route_the_kernel_refuses_names_its_lab_line(tmp_path):
+    """The gateway 198.51.100.9 is on no link of host a: ip refuses the route."""
+    need_root()
+    lab = tmp_path / "lab"
+    lab.write_text(GOOD.replace("host b\n", "    route 203.0.113.0/24 via 198.51.100.9\nhost b\n"))
+    before = netns_names()
+    proc = portlab("run", str(lab), "--captures", str(tmp_path / "c"))
+    assert proc.returncode == 2, proc.stderr
+    assert "%s:5: the kernel refused this line" % lab in proc.stderr
+    assert "Nexthop has invalid gateway" in proc.stderr
+    assert netns_names() - before == set()

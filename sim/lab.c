@@ -280,6 +280,13 @@ static int attach(struct parser *p, const char *text, struct lab_port *port)
 	return 0;
 }
 
+/* add_route_line - where the next route of H was written, for errors at build time. */
+static void add_route_line(struct lab_host *h, int line)
+{
+	h->route_lines = xrealloc(h->route_lines, sizeof(int) * (h->nroutes + 1));
+	h->route_lines[h->nroutes] = line;
+}
+
 static int host_statement(struct parser *p, char **w, int n)
 {
 	struct lab_host *h = &p->lab->hosts[p->host];
@@ -311,6 +318,7 @@ static int host_statement(struct parser *p, char **w, int n)
 			if (strcmp(w[1], "default") && strcmp(w[1], "default6") &&
 			    parse_address(p, w[1], false) < 0)
 				return -1;
+			add_route_line(h, p->line);
 			APPEND(h->routes, h->nroutes) = xasprintf("%s %s", w[2],
 				!strcmp(w[1], "default6") ? "::/0" : w[1]);
 			return 0;
@@ -337,6 +345,7 @@ static int host_statement(struct parser *p, char **w, int n)
 			if (!found)
 				return bad(p, "host '%s' has no interface '%s'", h->name, w[5]);
 		}
+		add_route_line(h, p->line);
 		APPEND(h->routes, h->nroutes) = n == 6 ?
 			xasprintf("%s via %s dev %s", dest, w[3], w[5]) :
 			xasprintf("%s via %s", dest, w[3]);
@@ -876,6 +885,7 @@ void lab_free(struct lab *lab)
 		free_strings(host->sysctls, host->nsysctls);
 		free_strings(host->nft, host->nnft);
 		free(host->sysctl_lines);
+		free(host->route_lines);
 		free(host->nft_lines);
 		free(host->name);
 	}

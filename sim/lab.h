@@ -24,6 +24,7 @@ struct lab_host {
 	struct lab_iface *ifaces;
 	size_t nifaces;
 	char **routes;   /* iproute2 arguments after "route add" */
+	int *route_lines;
 	size_t nroutes;
 	char **sysctls;  /* "key=value", net.* only; "?key=value" if the kernel may lack it */
 	int *sysctl_lines;

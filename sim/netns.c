@@ -103,8 +103,32 @@ static void show_log(const char *log)
 	fclose(f);
 }
 
-/* ip_batch - run "ip [-n NS] -batch FILE"; returns 0 or -1 after saying why. */
-static int ip_batch(const char *file, const char *ns, const char *log)
+/* failed_line - the script line that "ip -batch" names in LOG ("Command failed F:N"), or 0. */
+static int failed_line(const char *log)
+{
+	FILE *f = fopen(log, "r");
+	char text[512];
+	int line = 0;
+
+	while (f && fgets(text, sizeof(text), f)) {
+		char *at = strstr(text, "Command failed ");
+		char *colon = at ? strrchr(at, ':') : NULL;
+		if (colon)
+			line = atoi(colon + 1);
+	}
+	if (f)
+		fclose(f);
+	return line;
+}
+
+/*
+ * ip_batch - run "ip [-n NS] -batch FILE"; returns 0 or -1 after saying why.
+ * LINES, when not NULL, gives the lab-file line of each script line (0 for
+ * none): a refused line of the lab is then named as <lab>:<line>, and the
+ * result is TOPO_LAB_ERROR.
+ */
+static int ip_batch(const char *file, const char *ns, const char *log, const char *lab_file,
+		    const int *lines, size_t nlines)
 {
 	char *argv[] = { "ip", "-n", (char *)ns, "-batch", (char *)file, NULL };
 	char *argv_root[] = { "ip", "-batch", (char *)file, NULL };
@@ -115,10 +139,18 @@ static int ip_batch(const char *file, const char *ns, const char *log)
 	rc = run_wait(ns ? argv : argv_root, log, NULL);
 	if (rc == 0)
 		return 0;
-	if (rc == 127)
+	if (rc == 127) {
 		pl_warn("ip (iproute2) is not installed: apt-get install iproute2");
-	else
-		pl_warn("building the topology failed: ip -batch %s said:", file);
+		return -1;
+	}
+	int bad = failed_line(log);
+	if (lines && bad >= 1 && (size_t)bad <= nlines && lines[bad - 1]) {
+		fprintf(stderr, "%s:%d: the kernel refused this line (ip -batch %s:%d said):\n",
+			lab_file, lines[bad - 1], file, bad);
+		show_log(log);
+		return TOPO_LAB_ERROR;
+	}
+	pl_warn("building the topology failed: ip -batch %s said:", file);
 	show_log(log);
 	return -1;
 }
@@ -239,24 +271,38 @@ static int root_scripts(const struct lab *lab, const char *run_id, const char *n
 	return close_script(f, link_file);
 }
 
-/* host_script - addresses, links up and routes inside one host. */
-static int host_script(const struct lab_host *h, const char *path)
+/*
+ * host_script - addresses, links up and routes inside one host. *LINES
+ * gets the lab-file line behind each script line.
+ */
+static int host_script(const struct lab_host *h, const char *path, int **lines, size_t *n)
 {
 	FILE *f = open_script(path);
 
+#define LINE_FROM(l) (*lines = xrealloc(*lines, sizeof(int) * (*n + 1)), (*lines)[(*n)++] = (l))
+	*lines = NULL;
+	*n = 0;
 	if (!f)
 		return -1;
 	fputs("link set lo up\n", f);
+	LINE_FROM(0);
 	for (size_t i = 0; i < h->nifaces; i++) {
 		const struct lab_iface *ifc = &h->ifaces[i];
-		for (size_t a = 0; a < ifc->naddrs; a++)
+		for (size_t a = 0; a < ifc->naddrs; a++) {
 			fprintf(f, "address add %s dev %s%s\n", ifc->addrs[a], ifc->name,
 				strchr(ifc->addrs[a], ':') ? " nodad" : "");
-		if (strcmp(ifc->name, "lo"))
+			LINE_FROM(ifc->line);
+		}
+		if (strcmp(ifc->name, "lo")) {
 			fprintf(f, "link set %s up\n", ifc->name);
+			LINE_FROM(ifc->line);
+		}
 	}
-	for (size_t r = 0; r < h->nroutes; r++)
+	for (size_t r = 0; r < h->nroutes; r++) {
 		fprintf(f, "route add %s\n", h->routes[r]);
+		LINE_FROM(h->route_lines[r]);
+	}
+#undef LINE_FROM
 	return close_script(f, path);
 }
 
@@ -372,7 +418,8 @@ int topo_build(const struct lab *lab, const char *run_id, const char *dir)
 	char *log = xasprintf("%s/topology.log", dir);
 	int rc = -1;
 
-	if (root_scripts(lab, run_id, ns_file, link_file) < 0 || ip_batch(ns_file, NULL, log) < 0)
+	if (root_scripts(lab, run_id, ns_file, link_file) < 0 ||
+	    ip_batch(ns_file, NULL, log, lab->file, NULL, 0) < 0)
 		goto out;
 	for (size_t h = 0; h < lab->nhosts; h++) {
 		char *ns = netns_name(run_id, lab->hosts[h].name);
@@ -390,15 +437,18 @@ int topo_build(const struct lab *lab, const char *run_id, const char *dir)
 		if (r < 0)
 			goto out;
 	}
-	if (ip_batch(link_file, NULL, log) < 0)
+	if (ip_batch(link_file, NULL, log, lab->file, NULL, 0) < 0)
 		goto out;
 	for (size_t h = 0; h < lab->nhosts; h++) {
 		const struct lab_host *host = &lab->hosts[h];
 		char *ns = netns_name(run_id, host->name);
 		char *file = xasprintf("%s/topology-%s.ip", dir, host->name);
-		int r = host_script(host, file);
+		int *lines;
+		size_t nlines;
+		int r = host_script(host, file, &lines, &nlines);
 		if (r == 0)
-			r = ip_batch(file, ns, log);
+			r = ip_batch(file, ns, log, lab->file, lines, nlines);
+		free(lines);
 		if (r == 0)
 			r = host_sysctls(lab, host, ns);
 		if (r == 0)
@@ -415,7 +465,7 @@ int topo_build(const struct lab *lab, const char *run_id, const char *dir)
 		char *file = xasprintf("%s/topology-%s.ip", dir, lab->segments[s].name);
 		int r = switch_script(&lab->segments[s], file);
 		if (r == 0)
-			r = ip_batch(file, ns, log);
+			r = ip_batch(file, ns, log, lab->file, NULL, 0);
 		free(file);
 		free(ns);
 		if (r < 0)
