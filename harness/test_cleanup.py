@@ -137,3 +137,19 @@ def test_clean_leaves_links_that_are_not_portlabs():
         assert "plnotours0" in root_links()
     finally:
         subprocess.run(["ip", "link", "del", "plnotours0"], check=False)
+
+
+def test_two_runs_side_by_side(tmp_path):
+    """Two labs at once, with the same host names: each keeps to its own namespaces."""
+    need_root()
+    before = netns_names()
+    procs = [subprocess.Popen([PORTLAB, "run", lab, "--json", "--captures", str(tmp_path / lab)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for lab in ("four-tuple", "four-tuple", "refused")]
+    results = []
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err[-2000:]
+        results.append(json.loads(out))
+    assert len({r["run_id"] for r in results}) == 3
+    assert netns_names() - before == set()
