@@ -153,3 +153,23 @@ def test_two_runs_side_by_side(tmp_path):
         results.append(json.loads(out))
     assert len({r["run_id"] for r in results}) == 3
     assert netns_names() - before == set()
+
+
+def test_junit_has_a_testcase_per_verdict(tmp_path):
+    """--junit: what CI and graders read, failures with the lab line."""
+    import xml.etree.ElementTree as ET
+    need_root()
+    lab = tmp_path / "lab"
+    lab.write_text(FAILING_LAB)
+    junit = tmp_path / "verdicts.xml"
+    proc = portlab("run", str(lab), "four-tuple", "--junit", str(junit),
+                   "--captures", str(tmp_path / "c"))
+    assert proc.returncode == 1
+    suites = ET.parse(junit).getroot()
+    assert [s.get("name") for s in suites] == ["failing", "four-tuple"]
+    failing, good = suites
+    assert failing.get("failures") == "1" and good.get("failures") == "0"
+    assert int(good.get("tests")) == len(good.findall("testcase")) == 13
+    [failure] = failing.iter("failure")
+    assert failure.get("message") == "1 event (want = 5)"
+    assert "%s:9: " % lab in failure.text

@@ -48,6 +48,7 @@ struct options {
 	char **use;
 	size_t nuse;
 	const char *captures;
+	FILE *junit;     /* --junit: one <testsuite> per lab */
 };
 
 static void usage(FILE *out)
@@ -59,6 +60,7 @@ static void usage(FILE *out)
 	      "  --param NAME=VALUE set a lab parameter (see the lab's 'param' lines)\n"
 	      "  --use ROLE=PATH    run PATH in place of ROLE's program\n"
 	      "  --captures DIR     write captures under DIR/<lab>/<run-id>/ (default: captures/)\n"
+	      "  --junit FILE       also write the verdicts as JUnit XML, for CI and graders\n"
 	      "  --all              run every lab\n"
 	      "LAB is a lab's name ('portlab list') or the path of a lab file.\n"
 	      "Exit status: 0 every expectation held, 1 one failed, 2 usage or lab-file error,\n"
@@ -462,6 +464,8 @@ static int run_one(const char *name, const struct options *opt, struct summary *
 		report_text(stdout, &o, opt->verbose ? (opt->brief ? DETAIL_NORMAL : DETAIL_ALL) :
 			    opt->brief ? DETAIL_BRIEF : DETAIL_NORMAL);
 	sum->printed = opt->json;
+	if (opt->junit)
+		report_junit(opt->junit, &o);
 	status = o.passed ? EXIT_PASS : EXIT_FAIL;
 out:
 	runner_kill(&runner);
@@ -504,6 +508,7 @@ int cmd_run(int argc, char **argv)
 		{ "use", required_argument, NULL, 'u' },
 		{ "captures", required_argument, NULL, 'c' },
 		{ "all", no_argument, NULL, 'a' },
+		{ "junit", required_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -514,8 +519,10 @@ int cmd_run(int argc, char **argv)
 	size_t nnames = 0;
 
 	optind = 1;
+	const char *junit_path = NULL;
 	while ((ch = getopt_long(argc, argv, "jvp:u:c:ah", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'J': junit_path = optarg; break;
 		case 'j': opt.json = true; break;
 		case 'v': opt.verbose = true; break;
 		case 'a': opt.all = true; break;
@@ -549,6 +556,17 @@ int cmd_run(int argc, char **argv)
 		free(opt.params);
 		free(opt.use);
 		return EXIT_ENV;
+	}
+	if (junit_path) {
+		opt.junit = fopen(junit_path, "w");
+		if (!opt.junit) {
+			pl_warn_errno("--junit %s", junit_path);
+			free(opt.params);
+			free(opt.use);
+			return EXIT_USAGE;
+		}
+		fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"portlab\">\n",
+		      opt.junit);
 	}
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigemptyset(&sa.sa_mask);
@@ -603,6 +621,13 @@ int cmd_run(int argc, char **argv)
 			printf("  %-*s  %-6s %4zu of %-5zu %7.1f\n", (int)width, names[i],
 			       codes[i] == EXIT_PASS ? "PASS" : codes[i] == EXIT_FAIL ? "FAIL" : "ERROR",
 			       sums[i].passed, sums[i].total, sums[i].seconds);
+	}
+	if (opt.junit) {
+		fputs("</testsuites>\n", opt.junit);
+		if (fclose(opt.junit) != 0) {
+			pl_warn_errno("--junit %s", junit_path);
+			status = status ? status : EXIT_FAIL;
+		}
 	}
 	free_strings(names, nnames);
 	free(opt.params);

@@ -278,6 +278,56 @@ static void json_captures(struct json *j, const struct outcome *o)
 	json_end_array(j);
 }
 
+/* xml_text - TEXT with XML's five special characters escaped. */
+static void xml_text(FILE *out, const char *text)
+{
+	for (; text && *text; text++) {
+		switch (*text) {
+		case '&': fputs("&amp;", out); break;
+		case '<': fputs("&lt;", out); break;
+		case '>': fputs("&gt;", out); break;
+		case '"': fputs("&quot;", out); break;
+		case '\'': fputs("&apos;", out); break;
+		default: fputc(*text, out);
+		}
+	}
+}
+
+void report_junit(FILE *out, const struct outcome *o)
+{
+	size_t failures = 0;
+
+	for (size_t i = 0; i < o->nverdicts; i++)
+		failures += !o->verdicts[i].passed;
+	fputs("  <testsuite name=\"", out);
+	xml_text(out, o->lab->name);
+	fprintf(out, "\" tests=\"%zu\" failures=\"%zu\" time=\"%.3f\" timestamp=\"", o->nverdicts,
+		failures, o->build_seconds + o->run_seconds);
+	for (const char *c = o->started; *c; c++) /* ISO 8601, as JUnit readers expect */
+		fputc(*c == ' ' ? 'T' : *c, out);
+	fputs("\">\n", out);
+	for (size_t i = 0; i < o->nverdicts; i++) {
+		const struct verdict *v = &o->verdicts[i];
+		fputs("    <testcase classname=\"portlab.", out);
+		xml_text(out, o->lab->name);
+		fputs("\" name=\"", out);
+		xml_text(out, v->text);
+		fputs("\"", out);
+		if (v->passed) {
+			fputs("/>\n", out);
+			continue;
+		}
+		fputs(">\n      <failure message=\"", out);
+		xml_text(out, v->detail);
+		fputs("\">", out);
+		if (v->line)
+			fprintf(out, "%s:%d: ", o->lab->file, v->line);
+		xml_text(out, v->check);
+		fputs("</failure>\n    </testcase>\n", out);
+	}
+	fputs("  </testsuite>\n", out);
+}
+
 void report_json(FILE *out, const struct outcome *o)
 {
 	const struct lab *lab = o->lab;

@@ -45,5 +45,7 @@ enum detail_level {
 
 void report_text(FILE *out, const struct outcome *o, enum detail_level level);
 void report_json(FILE *out, const struct outcome *o);
+/* report_junit - the run as one JUnit <testsuite>, a <testcase> per verdict, for CI and graders. */
+void report_junit(FILE *out, const struct outcome *o);
 
 #endif
