@@ -64,7 +64,7 @@ static void usage(FILE *out)
 	      "  --all              run every lab\n"
 	      "LAB is a lab's name ('portlab list') or the path of a lab file.\n"
 	      "Exit status: 0 every expectation held, 1 one failed, 2 usage or lab-file error,\n"
-	      "3 this machine cannot run labs.\n", out);
+	      "3 this machine cannot run labs, 128+N stopped by signal N (130 for Ctrl-C).\n", out);
 }
 
 /* missing_privilege - NULL when we may build namespaces, else what is missing. */
@@ -615,10 +615,10 @@ int cmd_run(int argc, char **argv)
 	if (opt.json && nnames > 1)
 		fputs("]}\n", stdout);
 	if (!opt.json && nnames > 1) {
-		printf("summary\n  %-*s  %-6s %-13s %s\n", (int)width, "LAB", "RESULT", "EXPECTATIONS",
+		printf("summary\n  %-*s  %-6s  %-13s %s\n", (int)width, "LAB", "RESULT", "EXPECTATIONS",
 		       "SECONDS");
 		for (size_t i = 0; i < done; i++)
-			printf("  %-*s  %-6s %4zu of %-5zu %7.1f\n", (int)width, names[i],
+			printf("  %-*s  %-6s  %4zu of %-5zu %7.1f\n", (int)width, names[i],
 			       codes[i] == EXIT_PASS ? "PASS" : codes[i] == EXIT_FAIL ? "FAIL" : "ERROR",
 			       sums[i].passed, sums[i].total, sums[i].seconds);
 	}

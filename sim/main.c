@@ -24,7 +24,8 @@ static int usage(FILE *out)
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(out, "  %-6s %s\n", cmds[i].name, cmds[i].help);
 	fputs("\n'portlab COMMAND --help' tells more. Exit status: 0 pass, 1 fail,\n"
-	      "2 usage or lab-file error, 3 this machine cannot run labs.\n", out);
+	      "2 usage or lab-file error, 3 this machine cannot run labs,\n"
+	      "128+N stopped by signal N (130 for Ctrl-C).\n", out);
 	return out == stdout ? EXIT_PASS : EXIT_USAGE;
 }
 

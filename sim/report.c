@@ -119,9 +119,16 @@ static void print_events(FILE *out, const struct outcome *o, bool verbose)
 		}
 		result(r, res, sizeof(res));
 		detail(r, more, sizeof(more));
-		fprintf(out, "  %-*s  %-*s  %-*s  %-*s  %-*s  %s\n", (int)wrole, record_text(r, "role"),
-			(int)wcall, record_text(r, "call"), (int)wres, res, (int)wlocal, record_text(r, "local"),
-			(int)wremote, record_text(r, "remote"), more);
+		char row[1024];
+		size_t end = (size_t)snprintf(row, sizeof(row), "  %-*s  %-*s  %-*s  %-*s  %-*s  %s",
+			(int)wrole, record_text(r, "role"), (int)wcall, record_text(r, "call"),
+			(int)wres, res, (int)wlocal, record_text(r, "local"), (int)wremote,
+			record_text(r, "remote"), more);
+		if (end >= sizeof(row))
+			end = sizeof(row) - 1;
+		while (end && row[end - 1] == ' ') /* no trailing blanks */
+			row[--end] = '\0';
+		fprintf(out, "%s\n", row);
 	}
 	if (hidden)
 		fprintf(out, "  ... %zu more\n", hidden);

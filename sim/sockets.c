@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include "record.h"
 
@@ -127,8 +128,12 @@ static bool print_entry(const struct socket_entry *e, void *arg)
 	char addr[64];
 	unsigned rport = 0;
 
+	struct timeval tv;
+
 	(void)arg;
-	printf("{\"call\":\"socket-table\",\"proto\":\"%s\",\"state\":\"%s\",\"local\":\"%s\"",
+	gettimeofday(&tv, NULL); /* so that the table sorts where it was read among the events */
+	printf("{\"t\":%lld.%06ld,\"call\":\"socket-table\",\"proto\":\"%s\",\"state\":\"%s\","
+	       "\"local\":\"%s\"", (long long)tv.tv_sec, (long)tv.tv_usec,
 	       e->proto == IPPROTO_TCP ? "tcp" : "udp", e->state, e->local);
 	if (strcmp(e->state, "LISTEN") && strcmp(e->state, "UNCONN")) {
 		printf(",\"remote\":\"%s\"", e->remote);

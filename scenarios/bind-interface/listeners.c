@@ -89,13 +89,7 @@ static void parse_listener(char *arg, struct listener *l)
 static int set_option(int fd, int level, int name, const void *val,
 		      socklen_t len, const char *what)
 {
-	int rc;
-
-	report_tag("option", what);
-	rc = setsockopt(fd, level, name, val, len);
-	report("setsockopt", fd, rc);
-	report_tag("option", NULL);
-	return rc;
+	return report_option(fd, setsockopt(fd, level, name, val, len), what);
 }
 
 /* open_listener - socket, options, bind, listen; returns the listening socket. */

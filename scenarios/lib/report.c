@@ -126,6 +126,14 @@ const char *format_endpoint(const struct sockaddr *sa, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * The last peer each descriptor was seen connected to: once the peer has
+ * reset or closed, getpeername() fails, yet a send or recv on the socket
+ * still belongs to that connection.
+ */
+#define PEERS 1024
+static char peers[PEERS][80];
+
 /* put_names - "local" from getsockname, "remote" from getpeername or PEER. */
 static void put_names(struct line *l, int fd, const struct sockaddr *peer)
 {
@@ -140,10 +148,16 @@ static void put_names(struct line *l, int fd, const struct sockaddr *peer)
 	    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6))
 		put_string(l, "local", format_endpoint((void *)&ss, text, sizeof(text)));
 	n = sizeof(ss);
-	if (getpeername(fd, (struct sockaddr *)&ss, &n) == 0)
-		put_string(l, "remote", format_endpoint((void *)&ss, text, sizeof(text)));
-	else if (peer)
+	if (getpeername(fd, (struct sockaddr *)&ss, &n) == 0) {
+		format_endpoint((void *)&ss, text, sizeof(text));
+		put_string(l, "remote", text);
+		if (fd < PEERS)
+			snprintf(peers[fd], sizeof(peers[fd]), "%s", text);
+	} else if (peer) {
 		put_string(l, "remote", format_endpoint(peer, text, sizeof(text)));
+	} else if (fd < PEERS && peers[fd][0]) {
+		put_string(l, "remote", peers[fd]);
+	}
 }
 
 int report_to(const char *call, int fd, int rc, const struct sockaddr *peer,
@@ -166,7 +180,24 @@ int report_to(const char *call, int fd, int rc, const struct sockaddr *peer,
 
 int report(const char *call, int fd, int rc)
 {
-	return report_to(call, fd, rc, NULL, 0);
+	rc = report_to(call, fd, rc, NULL, 0); /* keeps errno */
+	if (strcmp(call, "close") == 0 && fd >= 0 && fd < PEERS)
+		peers[fd][0] = '\0'; /* the descriptor may come back for another socket */
+	return rc;
+}
+
+int report_option(int fd, int rc, const char *option)
+{
+	int err = errno;
+	struct line l;
+
+	begin(&l, "setsockopt");
+	put_outcome(&l, rc, err);
+	put_string(&l, "option", option);
+	put_names(&l, fd, NULL);
+	end(&l);
+	errno = err;
+	return rc;
 }
 
 int report_accept(int lfd, int cfd)

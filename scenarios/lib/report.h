@@ -31,6 +31,13 @@ int report_to(const char *call, int fd, int rc, const struct sockaddr *peer,
 	      socklen_t peerlen);
 
 /*
+ * report_option - report setsockopt() on FD that returned RC, naming the
+ * OPTION that was set (e.g. "SO_REUSEADDR=1"), so that a reader of the
+ * events can tell one option from another. Returns RC.
+ */
+int report_option(int fd, int rc, const char *option);
+
+/*
  * report_accept - report accept() on listening socket LFD that returned CFD.
  * The event names both descriptors, so that a lab can show that the
  * accepted socket is a new one.

@@ -48,8 +48,8 @@ static int listen_on(const char *ep, int backlog)
 	if (fd < 0)
 		die("socket");
 	/* the previous server on this port may have left TIME_WAIT behind */
-	if (report("setsockopt", fd,
-		   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on))) < 0)
+	if (report_option(fd, setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)),
+			  "SO_REUSEADDR=1") < 0)
 		die("setsockopt SO_REUSEADDR");
 	if (report("bind", fd, bind(fd, (struct sockaddr *)&ss, len)) < 0)
 		die("bind");

@@ -146,13 +146,7 @@ static socklen_t address(enum where where, struct sockaddr_storage *ss)
 /* set_option - setsockopt(LEVEL, NAME) to ON, reported; returns 0 or -1. */
 static int set_option(int fd, int level, int name, const char *text, int on)
 {
-	int rc;
-
-	report_tag("option", text);
-	rc = report("setsockopt", fd,
-		    setsockopt(fd, level, name, &on, sizeof(on)));
-	report_tag("option", NULL);
-	return rc;
+	return report_option(fd, setsockopt(fd, level, name, &on, sizeof(on)), text);
 }
 
 /*

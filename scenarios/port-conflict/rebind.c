@@ -32,8 +32,8 @@ static int attempt(const struct sockaddr_storage *ss, socklen_t len,
 	fd = report("socket", -1, socket(ss->ss_family, SOCK_STREAM, 0));
 	if (fd < 0)
 		die("socket");
-	if (reuseaddr && report("setsockopt", fd, setsockopt(fd, SOL_SOCKET,
-				SO_REUSEADDR, &on, sizeof(on))) < 0)
+	if (reuseaddr && report_option(fd, setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
+						      sizeof(on)), "SO_REUSEADDR=1") < 0)
 		die("setsockopt SO_REUSEADDR");
 	rc = report("bind", fd, bind(fd, (const struct sockaddr *)ss, len));
 	if (rc == 0)

@@ -39,8 +39,8 @@ static int listen_shared(const struct sockaddr_storage *ss, socklen_t len)
 	fd = report("socket", -1, socket(ss->ss_family, SOCK_STREAM, 0));
 	if (fd < 0)
 		die("socket");
-	if (report("setsockopt", fd, setsockopt(fd, SOL_SOCKET, SO_REUSEPORT,
-						&on, sizeof(on))) < 0)
+	if (report_option(fd, setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)),
+			  "SO_REUSEPORT=1") < 0)
 		die("setsockopt SO_REUSEPORT");
 	if (report("bind", fd, bind(fd, (const struct sockaddr *)ss, len)) < 0)
 		die("bind");

@@ -37,8 +37,8 @@ static int listen_on(const struct sockaddr_storage *ss, socklen_t len,
 	if (fd < 0)
 		die("socket");
 	/* The TIME_WAIT socket inherits this flag from the listener. */
-	if (reuseaddr && report("setsockopt", fd, setsockopt(fd, SOL_SOCKET,
-				SO_REUSEADDR, &on, sizeof(on))) < 0)
+	if (reuseaddr && report_option(fd, setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
+						      sizeof(on)), "SO_REUSEADDR=1") < 0)
 		die("setsockopt SO_REUSEADDR");
 	if (report("bind", fd, bind(fd, (const struct sockaddr *)ss, len)) < 0)
 		die("bind");

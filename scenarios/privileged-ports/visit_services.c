@@ -106,8 +106,8 @@ static int visit_dns(const char *addr)
 	if (fd < 0)
 		die("socket");
 	/* UDP promises nothing: do not wait for ever for an answer. */
-	if (report("setsockopt", fd, setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO,
-					   &wait, sizeof(wait))) < 0)
+	if (report_option(fd, setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof(wait)),
+			  "SO_RCVTIMEO") < 0)
 		die("setsockopt SO_RCVTIMEO");
 	if (report_to("sendto", fd, (int)sendto(fd, dns_query, sizeof(dns_query),
 			0, (struct sockaddr *)&ss, len),

@@ -115,8 +115,8 @@ int main(int argc, char **argv)
 	if (syn_retries > 0) {
 		int n = (int)syn_retries;
 
-		if (report("setsockopt", fd, setsockopt(fd, IPPROTO_TCP, TCP_SYNCNT,
-							&n, sizeof(n))) < 0)
+		if (report_option(fd, setsockopt(fd, IPPROTO_TCP, TCP_SYNCNT, &n, sizeof(n)),
+				  "TCP_SYNCNT") < 0)
 			return 1;
 	}
 

@@ -40,7 +40,10 @@ static int open_connection(const struct sockaddr_storage *server, socklen_t len,
 		return -1;
 	if (local_len) {
 		/* choosing our own source port is unusual: normally the kernel picks one */
-		report("setsockopt", fd, setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
+		/* and SO_REUSEADDR, so that a port left in TIME_WAIT by a
+		 * previous run can be bound again */
+		report_option(fd, setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)),
+			      "SO_REUSEADDR=1");
 		if (report("bind", fd, bind(fd, (const struct sockaddr *)local, local_len)) < 0) {
 			close(fd);
 			return -1;

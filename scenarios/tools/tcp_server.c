@@ -66,8 +66,8 @@ int main(int argc, char **argv)
 	lfd = report("socket", -1, socket(addr.ss_family, SOCK_STREAM, 0));
 	if (lfd < 0)
 		return 1;
-	if (reuse && report("setsockopt", lfd, setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR,
-							  &reuse, sizeof(reuse))) < 0)
+	if (reuse && report_option(lfd, setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &reuse,
+						   sizeof(reuse)), "SO_REUSEADDR=1") < 0)
 		return 1;
 	/* 2. bind it to the local address and port */
 	if (report("bind", lfd, bind(lfd, (struct sockaddr *)&addr, addrlen)) < 0)
