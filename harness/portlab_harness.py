@@ -18,6 +18,15 @@ import subprocess
 
 import pytest
 
+# Two hosts on one link: the smallest lab, for tests that write their own.
+TWO_HOSTS = """\
+host a
+    iface eth0 192.0.2.1/24
+host b
+    iface eth0 192.0.2.2/24
+link a:eth0 b:eth0
+"""
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PORTLAB = os.environ.get("PORTLAB", os.path.join(ROOT, "build", "portlab"))
 _cache = {}

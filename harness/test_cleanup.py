@@ -7,28 +7,19 @@ import time
 
 import pytest
 
-from portlab_harness import PORTLAB, need_root, netns_names, portlab, root_links, run_lab
+from portlab_harness import (PORTLAB, TWO_HOSTS, need_root, netns_names, portlab, root_links,
+                             run_lab)
 
 SLOW_LAB = """\
 lab slow
 title a client that takes its time
-host a
-    iface eth0 192.0.2.1/24
-host b
-    iface eth0 192.0.2.2/24
-link a:eth0 b:eth0
-run client on a timeout 60: /bin/sleep 30
+""" + TWO_HOSTS + """run client on a timeout 60: /bin/sleep 30
 """
 
 FAILING_LAB = """\
 lab failing
 title an expectation that cannot hold
-host a
-    iface eth0 192.0.2.1/24
-host b
-    iface eth0 192.0.2.2/24
-link a:eth0 b:eth0
-run client on a: tcp_client --connect 192.0.2.2:80
+""" + TWO_HOSTS + """run client on a: tcp_client --connect 192.0.2.2:80
 expect "five connects" events client connect: count = 5
 """
 

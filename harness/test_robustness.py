@@ -7,17 +7,12 @@ import time
 
 import pytest
 
-from portlab_harness import need_root, netns_names, portlab
+from portlab_harness import TWO_HOSTS, need_root, netns_names, portlab
 
 LAB = """\
 lab robust
 title one client, one silent server
-host a
-    iface eth0 192.0.2.1/24
-host b
-    iface eth0 192.0.2.2/24
-link a:eth0 b:eth0
-run client on a: tcp_client --connect 192.0.2.2:80
+""" + TWO_HOSTS + """run client on a: tcp_client --connect 192.0.2.2:80
 """
 
 
