@@ -93,3 +93,21 @@ def test_events_are_in_time_order(run):
     for e in evs:
         first.setdefault((e["role"], e["call"]), e["seq"])
     assert first[("server", "listen")] < first[("client", "connect")]
+
+
+def test_one_pcapng_holds_every_interface_by_name(run):
+    """run.pcapng: all captures in time order, each interface named host:iface."""
+    import shutil
+    import subprocess
+    if shutil.which("tshark") is None:
+        pytest.skip("tshark is not installed")
+    out = subprocess.run(["tshark", "-r", run.result["pcapng"], "-T", "fields",
+                          "-e", "frame.interface_name", "-e", "frame.time_epoch"],
+                         capture_output=True, text=True, check=True).stdout.split("\n")
+    rows = [line.split("\t") for line in out if line]
+    counts = {}
+    for name, _ in rows:
+        counts[name] = counts.get(name, 0) + 1
+    assert counts == {c["name"]: c["written"] for c in run.result["captures"]}
+    times = [float(t) for _, t in rows]
+    assert times == sorted(times)

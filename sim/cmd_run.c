@@ -28,6 +28,7 @@
 #include "lab.h"
 #include "netns.h"
 #include "paths.h"
+#include "pcapng.h"
 #include "record.h"
 #include "report.h"
 #include "steps.h"
@@ -258,6 +259,7 @@ static void free_outcome(struct outcome *o)
 	}
 	free(o->data.captures);
 	free(o->summaries);
+	free(o->pcapng);
 }
 
 /*
@@ -297,6 +299,24 @@ static void give_back(const char *dir, bool made_parent)
 	}
 	if (folder)
 		closedir(folder);
+}
+
+/* merge_captures - DIR/run.pcapng from every capture, or NULL; *PACKETS its packet count. */
+static char *merge_captures(const struct capture_set *caps, const char *dir, long *packets)
+{
+	char *files[caps->n ? caps->n : 1], *names[caps->n ? caps->n : 1];
+	char *path = xasprintf("%s/run.pcapng", dir);
+
+	for (size_t i = 0; i < caps->n; i++) {
+		files[i] = caps->caps[i].file;
+		names[i] = caps->caps[i].name;
+	}
+	*packets = caps->n ? pcapng_merge(path, files, names, caps->n) : -1;
+	if (*packets < 0) {
+		free(path);
+		return NULL;
+	}
+	return path;
 }
 
 /* write_result - result.json in the run's folder. */
@@ -431,6 +451,7 @@ static int run_one(const char *name, const struct options *opt, struct summary *
 	left = take_down(&runner, run_id);
 	built = left > 0;
 
+	o.pcapng = merge_captures(&caps, dir, &o.pcapng_packets);
 	events_finish(runner.events, runner.nevents);
 	o.data.events = runner.events;
 	o.data.nevents = runner.nevents;

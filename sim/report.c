@@ -226,8 +226,12 @@ void report_text(FILE *out, const struct outcome *o, enum detail_level level)
 		c ? (o->passed ? "\033[1;32m" : "\033[1;31m") : "", o->passed ? "PASS" : "FAIL",
 		c ? "\033[0m" : "", passed, o->nverdicts, o->interrupted ? " (interrupted)" : "");
 	if (o->captures && o->captures->n) {
-		fprintf(out, "captures in %s/ (open in Wireshark: wireshark -r %s)\n", o->dir,
-			o->captures->caps[0].file);
+		if (o->pcapng)
+			fprintf(out, "captures in %s/, every interface in one file: wireshark %s\n",
+				o->dir, o->pcapng);
+		else
+			fprintf(out, "captures in %s/ (open in Wireshark: wireshark %s)\n", o->dir,
+				o->captures->caps[0].file);
 		fprintf(out, "result in %s/result.json\n", o->dir);
 	}
 }
@@ -347,6 +351,7 @@ void report_json(FILE *out, const struct outcome *o)
 	json_string(&j, "run_id", o->run_id);
 	json_string(&j, "started", o->started);
 	json_string(&j, "dir", o->dir);
+	json_string(&j, "pcapng", o->pcapng);
 	json_bool(&j, "passed", o->passed);
 	json_bool(&j, "interrupted", o->interrupted);
 	json_double(&j, "build_seconds", o->build_seconds);

@@ -29,6 +29,8 @@ struct outcome {
 	struct runner *runner;
 	struct capture_set *captures;
 	struct capture_summary *summaries; /* one per capture */
+	char *pcapng;                      /* every interface in one file, or NULL */
+	long pcapng_packets;
 	struct run_data data;
 	struct verdict *verdicts;
 	size_t nverdicts;
