@@ -156,10 +156,49 @@ static int ip_batch(const char *file, const char *ns, const char *log, const cha
 }
 
 /*
- * write_sysctls - in a child inside namespace NS, write each "key=value".
- * Returns 0, or -1 with *FAILED the index of the one that was refused (or -1).
+ * write_here - write each "key=value" of KV in this process's namespace
+ * (called NS, for messages). Returns -1, or the index of the one refused.
  */
-static int write_sysctls(const char *ns, const char *const *kv, size_t n, long *failed)
+static long write_here(const char *const *kv, size_t n, const char *ns)
+{
+	/* /proc/sys/net shows the namespace of whoever opens it: now ours */
+	for (size_t i = 0; i < n; i++) {
+		bool optional = kv[i][0] == '?';
+		const char *key = kv[i] + optional, *eq = strchr(key, '=');
+		char path[256];
+		size_t k;
+		int fd;
+
+		k = (size_t)snprintf(path, sizeof(path), "/proc/sys/");
+		for (const char *c = key; c < eq && k < sizeof(path) - 1; c++)
+			path[k++] = *c == '.' ? '/' : *c;
+		path[k] = '\0';
+		fd = open(path, O_WRONLY);
+		if (fd < 0 && errno == ENOENT && optional) {
+			fprintf(stderr, "portlab: note: this kernel has no sysctl %.*s; "
+				"the lab goes on without it\n", (int)(eq - key), key);
+			continue;
+		}
+		if (fd < 0 || write(fd, eq + 1, strlen(eq + 1)) < 0) {
+			fprintf(stderr, "portlab: sysctl %.*s in %s: %s%s\n", (int)(eq - key), key, ns,
+				strerror(errno), errno == ENOENT ? " (this kernel has no such sysctl)" : "");
+			if (fd >= 0)
+				close(fd);
+			return (long)i;
+		}
+		close(fd);
+	}
+	return -1;
+}
+
+/*
+ * write_sysctls_all - in one child, inside each of the NNS namespaces NS in
+ * turn, write each "key=value" of KV. Returns 0, or -1 with *FAILED the
+ * index of the one that was refused (or -1). One child for all hosts, not
+ * one each: set-up time matters for labs of a hundred hosts.
+ */
+static int write_sysctls_all(char *const *ns, size_t nns, const char *const *kv, size_t n,
+			     long *failed)
 {
 	pid_t pid;
 	int status;
@@ -175,35 +214,14 @@ static int write_sysctls(const char *ns, const char *const *kv, size_t n, long *
 	}
 	if (pid == 0) {
 		setpgid(0, 0);
-		if (netns_enter(ns) < 0) {
-			fprintf(stderr, "portlab: enter %s: %s\n", ns, strerror(errno));
-			_exit(1);
-		}
-		/* /proc/sys/net shows the namespace of whoever opens it: now ours */
-		for (size_t i = 0; i < n; i++) {
-			bool optional = kv[i][0] == '?';
-			const char *key = kv[i] + optional, *eq = strchr(key, '=');
-			char path[256];
-			size_t k = 0;
-			int fd;
-
-			k = (size_t)snprintf(path, sizeof(path), "/proc/sys/");
-			for (const char *c = key; c < eq && k < sizeof(path) - 1; c++)
-				path[k++] = *c == '.' ? '/' : *c;
-			path[k] = '\0';
-			fd = open(path, O_WRONLY);
-			if (fd < 0 && errno == ENOENT && optional) {
-				fprintf(stderr, "portlab: note: this kernel has no sysctl %.*s; "
-					"the lab goes on without it\n", (int)(eq - key), key);
-				continue;
+		for (size_t h = 0; h < nns; h++) {
+			if (netns_enter(ns[h]) < 0) {
+				fprintf(stderr, "portlab: enter %s: %s\n", ns[h], strerror(errno));
+				_exit(1);
 			}
-			if (fd < 0 || write(fd, eq + 1, strlen(eq + 1)) < 0) {
-				fprintf(stderr, "portlab: sysctl %.*s in %s: %s%s\n", (int)(eq - key),
-					key, ns, strerror(errno), errno == ENOENT ?
-					" (this kernel has no such sysctl)" : "");
-				_exit(i < 200 ? 10 + (int)i : 1); /* which one, for the lab line */
-			}
-			close(fd);
+			long bad = write_here(kv, n, ns[h]);
+			if (bad >= 0)
+				_exit(bad < 200 ? 10 + (int)bad : 1); /* which one, for the lab line */
 		}
 		_exit(0);
 	}
@@ -318,6 +336,14 @@ static int switch_script(const struct lab_segment *seg, const char *path)
 	return close_script(f, path);
 }
 
+/* write_sysctls - write_sysctls_all for the one namespace NS. */
+static int write_sysctls(const char *ns, const char *const *kv, size_t n, long *failed)
+{
+	char *one[] = { (char *)ns };
+
+	return write_sysctls_all(one, 1, kv, n, failed);
+}
+
 /* host_sysctls - the lab's sysctls for host H, with forwarding when it routes. */
 static int host_sysctls(const struct lab *lab, const struct lab_host *h, const char *ns)
 {
@@ -421,22 +447,21 @@ int topo_build(const struct lab *lab, const char *run_id, const char *dir)
 	if (root_scripts(lab, run_id, ns_file, link_file) < 0 ||
 	    ip_batch(ns_file, NULL, log, lab->file, NULL, 0) < 0)
 		goto out;
-	for (size_t h = 0; h < lab->nhosts; h++) {
-		char *ns = netns_name(run_id, lab->hosts[h].name);
-		long failed;
-		int r = write_sysctls(ns, quiet_sysctls, count(quiet_sysctls), &failed);
-		free(ns);
-		if (r < 0)
-			goto out;
-	}
-	for (size_t s = 0; s < lab->nsegments; s++) {
-		char *ns = netns_name(run_id, lab->segments[s].name);
-		long failed;
-		int r = write_sysctls(ns, switch_sysctls, count(switch_sysctls), &failed);
-		free(ns);
-		if (r < 0)
-			goto out;
-	}
+	char **hosts = xcalloc(lab->nhosts + 1, sizeof(char *));
+	char **switches = xcalloc(lab->nsegments + 1, sizeof(char *));
+	long failed;
+	for (size_t h = 0; h < lab->nhosts; h++)
+		hosts[h] = netns_name(run_id, lab->hosts[h].name);
+	for (size_t s = 0; s < lab->nsegments; s++)
+		switches[s] = netns_name(run_id, lab->segments[s].name);
+	int quiet = write_sysctls_all(hosts, lab->nhosts, quiet_sysctls, count(quiet_sysctls), &failed);
+	if (quiet == 0 && lab->nsegments)
+		quiet = write_sysctls_all(switches, lab->nsegments, switch_sysctls,
+					  count(switch_sysctls), &failed);
+	free_strings(hosts, lab->nhosts);
+	free_strings(switches, lab->nsegments);
+	if (quiet < 0)
+		goto out;
 	if (ip_batch(link_file, NULL, log, lab->file, NULL, 0) < 0)
 		goto out;
 	for (size_t h = 0; h < lab->nhosts; h++) {

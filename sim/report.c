@@ -193,6 +193,30 @@ static void print_flows(FILE *out, const struct outcome *o, bool verbose)
 	}
 }
 
+/* print_wrapped - TEXT in lines of at most WIDTH columns, indented by INDENT. */
+static void print_wrapped(FILE *out, const char *text, int indent, int width)
+{
+	int col = 0;
+
+	while (*text) {
+		size_t word = strcspn(text, " ");
+		if (col && col + 1 + (int)word > width) {
+			fputc('\n', out);
+			col = 0;
+		}
+		if (!col)
+			col = fprintf(out, "%*s", indent, "");
+		else
+			col += fprintf(out, " ");
+		col += fprintf(out, "%.*s", (int)word, text);
+		text += word;
+		while (*text == ' ')
+			text++;
+	}
+	if (col)
+		fputc('\n', out);
+}
+
 void report_text(FILE *out, const struct outcome *o, enum detail_level level)
 {
 	bool verbose = level == DETAIL_ALL;
@@ -203,6 +227,8 @@ void report_text(FILE *out, const struct outcome *o, enum detail_level level)
 	fprintf(out, "lab %s (run %s, %s)\n", lab->name, o->run_id, o->started);
 	if (lab->title)
 		fprintf(out, "  %s\n", lab->title);
+	if (lab->about && level > DETAIL_BRIEF)
+		print_wrapped(out, lab->about, 4, 78);
 	if (o->runner && level > DETAIL_BRIEF)
 		print_events(out, o, verbose);
 	if (o->data.ncaptures && level > DETAIL_BRIEF)
