@@ -111,3 +111,12 @@ def test_one_pcapng_holds_every_interface_by_name(run):
     assert counts == {c["name"]: c["written"] for c in run.result["captures"]}
     times = [float(t) for _, t in rows]
     assert times == sorted(times)
+
+
+def test_flows_on_the_run_pcapng_says_it_holds_several_interfaces(run):
+    from portlab_harness import portlab
+    proc = portlab("flows", run.result["pcapng"])
+    assert proc.returncode == 0
+    assert "it holds 4 interfaces" in proc.stderr
+    one = portlab("flows", run.pcap("router:eth0"))
+    assert one.returncode == 0 and "interfaces" not in one.stderr

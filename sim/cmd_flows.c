@@ -3,6 +3,7 @@
  */
 #include <inttypes.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,43 @@ static void error_json(struct json *j, const char *path, const char *err)
 	json_end_object(j);
 }
 
+/*
+ * pcapng_interfaces - how many interface descriptions the pcapng file PATH
+ * holds (0 for a pcap file, or one that cannot be read). Only block
+ * headers are read, each length checked before it is trusted.
+ */
+static unsigned pcapng_interfaces(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	uint32_t head[2];
+	unsigned idbs = 0;
+	bool swapped = false;
+
+	if (!f)
+		return 0;
+	for (int blocks = 0; blocks < 100000 && fread(head, 4, 2, f) == 2; blocks++) {
+		if (blocks == 0) {
+			uint32_t magic;
+			if (head[0] != 0x0A0D0D0A || fread(&magic, 4, 1, f) != 1)
+				break; /* not pcapng */
+			swapped = magic == 0x4D3C2B1A;
+			if (fseek(f, -4, SEEK_CUR) != 0)
+				break;
+		}
+		uint32_t type = swapped ? __builtin_bswap32(head[0]) : head[0];
+		uint32_t len = swapped ? __builtin_bswap32(head[1]) : head[1];
+		if (len < 12 || len % 4)
+			break;
+		idbs += type == 1;
+		if (type == 6 || type == 3) /* packets begin: the interfaces are all declared */
+			break;
+		if (fseek(f, (long)len - 8, SEEK_CUR) != 0)
+			break;
+	}
+	fclose(f);
+	return idbs;
+}
+
 /* flows_file - read and print PATH; returns the exit status it deserves. */
 static int flows_file(const char *path, bool as_json, struct json *j, bool first)
 {
@@ -101,6 +139,11 @@ static int flows_file(const char *path, bool as_json, struct json *j, bool first
 	flow_table_finish(ft);
 	if (rc > 0)
 		warn_incomplete(path, ft, err);
+	unsigned ifaces = pcapng_interfaces(path);
+	if (ifaces > 1)
+		pl_warn("%s: note: it holds %u interfaces (portlab's run.pcapng?); a connection seen "
+			"on several is counted once for each: the per-interface pcaps give one table each",
+			path, ifaces);
 	if (as_json) {
 		file_json(j, path, ft, rc);
 	} else {
