@@ -28,7 +28,7 @@ C6, S6 = "2001:db8::5", "2001:db8::80"
 @pytest.fixture(autouse=True)
 def need_portlab():
     if not os.access(PORTLAB, os.X_OK):
-        pytest.skip("no portlab binary at %s (build it, or set PORTLAB)" % PORTLAB)
+        pytest.fail("no portlab binary at %s (build it, or set PORTLAB)" % PORTLAB)
 
 
 def flows_json(path, rc=0):
