@@ -10,7 +10,6 @@ judged.
 """
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -49,13 +48,21 @@ def raw_ip_batch(n):
 
 
 def timed(cmd):
-    """Seconds and peak RSS (KiB) of CMD, output discarded."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Seconds and peak RSS (KiB, or None) of CMD, output discarded.
+
+    The RSS comes from GNU time (package "time"): a child forked from this
+    large Python process would report Python's high-water mark, not its own.
+    """
+    gnu_time = "/usr/bin/time" if os.path.exists("/usr/bin/time") else None
     t0 = time.monotonic()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    took = time.monotonic() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return took, max(after, before)
+    if gnu_time:
+        proc = subprocess.run([gnu_time, "-f", "%M", *cmd], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
+        took = time.monotonic() - t0
+        lines = proc.stderr.strip().splitlines()
+        return took, int(lines[-1]) if lines and lines[-1].isdigit() else None
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.monotonic() - t0, None
 
 
 def main():
@@ -95,13 +102,14 @@ def main():
     size = os.path.getsize(biggest["file"])
     print("\nreading a capture: %s, %.1f MB, %d packets" % (os.path.basename(biggest["file"]),
                                                            size / 1e6, biggest["written"]))
-    print("  %-28s  %8s  %10s" % ("reader", "seconds", "MB/s"))
+    print("  %-28s  %8s  %10s  %10s" % ("reader", "seconds", "MB/s", "peak RSS"))
     for name, cmd in [("portlab flows --json", [portlab, "flows", "--json", biggest["file"]]),
                       ("portlab flows", [portlab, "flows", biggest["file"]]),
                       ("tcpdump -nn -r", ["tcpdump", "-nn", "-r", biggest["file"]]),
                       ("tshark -q -z conv,tcp", ["tshark", "-q", "-r", biggest["file"], "-z", "conv,tcp"])]:
-        took, _ = timed(cmd)
-        print("  %-28s  %8.3f  %10.1f" % (name, took, size / 1e6 / took))
+        took, rss = timed(cmd)
+        print("  %-28s  %8.3f  %10.1f  %10s" % (name, took, size / 1e6 / took,
+                                                "%.1f MB" % (rss / 1024) if rss else "n/a"))
 
 
 if __name__ == "__main__":
