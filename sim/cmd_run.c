@@ -26,6 +26,7 @@
 #include "expect.h"
 #include "json.h"
 #include "lab.h"
+#include "launch.h"
 #include "netns.h"
 #include "paths.h"
 #include "pcapng.h"

@@ -4,6 +4,7 @@
  * file never leaves anything behind.
  */
 #include "lab.h"
+#include "launch.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>

@@ -1,30 +1,22 @@
 /*
- * steps.c - run a lab's steps (see steps.h).
- *
- * Everything a child needs is prepared before fork(): the capture thread
- * may hold locks, so the child only makes system calls until it execs.
+ * steps.c - run a lab's steps (see steps.h): start programs (launch.c does
+ * the fork and exec), read their events, wait, time out, reap.
  */
 #include "steps.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <linux/capability.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <pwd.h>
-#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "lab.h"
+#include "launch.h"
 #include "netns.h"
 #include "paths.h"
 #include "record.h"
@@ -33,27 +25,7 @@
 
 #define MAX_LINE (64 * 1024)
 
-extern char **environ;
 
-static const struct {
-	const char *name;
-	int number;
-} cap_names[] = {
-	{ "chown", CAP_CHOWN }, { "dac_override", CAP_DAC_OVERRIDE },
-	{ "net_bind_service", CAP_NET_BIND_SERVICE }, { "net_broadcast", CAP_NET_BROADCAST },
-	{ "net_admin", CAP_NET_ADMIN }, { "net_raw", CAP_NET_RAW },
-	{ "sys_admin", CAP_SYS_ADMIN }, { "sys_resource", CAP_SYS_RESOURCE },
-};
-
-int cap_number(const char *name)
-{
-	if (!strncasecmp(name, "cap_", 4))
-		name += 4;
-	for (size_t i = 0; i < sizeof(cap_names) / sizeof(cap_names[0]); i++)
-		if (!strcasecmp(name, cap_names[i].name))
-			return cap_names[i].number;
-	return -1;
-}
 
 /* add_line - append a formatted line to the list V of N lines. */
 static char *add_line(char ***v, size_t *n, const char *fmt, va_list ap)
@@ -87,176 +59,7 @@ static void note(struct runner *r, const char *fmt, ...)
 	va_end(ap);
 }
 
-static bool executable(const char *path)
-{
-	struct stat st;
 
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
-}
-
-char *program_path(const struct runner *r, const struct lab_step *step)
-{
-	const char *prog = step->argv[0];
-	size_t rl = strlen(step->role);
-	char *lab_base = strrchr(r->lab->dir, '/') ? strrchr(r->lab->dir, '/') + 1 : r->lab->dir;
-
-	for (size_t i = 0; i < r->nuse; i++)
-		if (!strncmp(r->use[i], step->role, rl) && r->use[i][rl] == '=')
-			prog = r->use[i] + rl + 1;
-	if (strchr(prog, '/')) {
-		if (executable(prog))
-			return realpath(prog, NULL);
-		pl_warn("%s (role %s): not an executable file", prog, step->role);
-		return NULL;
-	}
-	char *tries[] = {
-		xasprintf("%s/scenarios/%s/%s", exe_dir(), lab_base, prog),
-		xasprintf("%s/%s", r->lab->dir, prog),
-		/* a copied lab keeps its name: its programs are the original's */
-		xasprintf("%s/scenarios/%s/%s", exe_dir(), r->lab->name, prog),
-		xasprintf("%s/scenarios/tools/%s", exe_dir(), prog),
-		labs_dir() ? xasprintf("%s/tools/%s", labs_dir(), prog) : NULL,
-	};
-	char *found = NULL;
-	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++)
-		if (!found && tries[i] && executable(tries[i]))
-			found = tries[i];
-	if (!found) {
-		fprintf(stderr, "%s:%d: program '%s' not found (is it built? 'make' builds "
-			"scenarios/*/*.c). Looked in:\n", r->lab->file, step->line, prog);
-		for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++)
-			if (tries[i])
-				fprintf(stderr, "    %s\n", tries[i]);
-	}
-	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++)
-		if (tries[i] != found)
-			free(tries[i]);
-	return found;
-}
-
-/* What the child needs, made before fork(). */
-struct launch {
-	int exec_fd;             /* the program, opened while still root */
-	int report_w;            /* closes on exec; before that, why the child failed */
-	int netns_fd;
-	int out_w, err_fd, null_fd;
-	char *path;
-	char **argv, **envp;
-	bool drop;
-	uid_t uid;
-	gid_t gid;
-	int caps[8];
-	size_t ncaps;
-};
-
-/* child - become the program; only system calls from here to exec. */
-/* What failed in a child before exec, for the parent to tell. */
-enum launch_stage { LAUNCH_SETNS = 1, LAUNCH_USER, LAUNCH_EXEC };
-
-/* child_failed - tell the parent which STAGE failed and why (errno), then die. */
-static void __attribute__((noreturn)) child_failed(int report_fd, int stage)
-{
-	int msg[2] = { stage, errno };
-
-	(void)!write(report_fd, msg, sizeof(msg));
-	_exit(126);
-}
-
-/* child - become the program; only system calls from here to exec. */
-static void __attribute__((noreturn)) child(const struct launch *l)
-{
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
-	sigset_t none;
-
-	setpgid(0, 0); /* Ctrl-C reaches portlab, which stops the programs itself */
-	/* start as from a shell: portlab ignores SIGPIPE, a program must not */
-	for (int sig = 1; sig < NSIG; sig++)
-		sigaction(sig, &dfl, NULL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	dup2(l->null_fd, STDIN_FILENO);
-	dup2(l->out_w, STDOUT_FILENO);
-	dup2(l->err_fd, STDERR_FILENO);
-	if (setns(l->netns_fd, CLONE_NEWNET) < 0)
-		child_failed(l->report_w, LAUNCH_SETNS);
-	if (l->drop) {
-		struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-		struct __user_cap_data_struct data[2] = { 0 };
-
-		for (size_t i = 0; i < l->ncaps; i++) {
-			data[l->caps[i] / 32].effective |= 1u << (l->caps[i] % 32);
-			data[l->caps[i] / 32].permitted |= 1u << (l->caps[i] % 32);
-			data[l->caps[i] / 32].inheritable |= 1u << (l->caps[i] % 32);
-		}
-		if (prctl(PR_SET_KEEPCAPS, 1L, 0L, 0L, 0L) < 0 || setgroups(0, NULL) < 0 ||
-		    setgid(l->gid) < 0 || setuid(l->uid) < 0 ||
-		    syscall(SYS_capset, &hdr, data) < 0)
-			child_failed(l->report_w, LAUNCH_USER);
-		/* ambient capabilities survive exec of an ordinary binary */
-		for (size_t i = 0; i < l->ncaps; i++)
-			if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (long)l->caps[i], 0L, 0L) < 0)
-				child_failed(l->report_w, LAUNCH_USER);
-	}
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0L, 0L, 0L); /* after setuid, which clears it */
-	/* the program starts with 0, 1 and 2 only: its first socket is descriptor 3,
-	 * as in a textbook, and it holds none of portlab's capture sockets */
-	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		for (int fd = 3; fd < 1024; fd++)
-			fcntl(fd, F_SETFD, FD_CLOEXEC);
-	/* by descriptor: another user may not be able to walk the path to the
-	 * program (a home folder of mode 750), though it may run the file */
-	if (l->exec_fd >= 0)
-		syscall(SYS_execveat, l->exec_fd, "", l->argv, l->envp, AT_EMPTY_PATH);
-	execve(l->path, l->argv, l->envp); /* a script, or no execveat */
-	child_failed(l->report_w, LAUNCH_EXEC);
-}
-
-static char **make_env(const struct runner *r, const struct proc *p)
-{
-	size_t n = 0;
-	char **env;
-
-	while (environ[n])
-		n++;
-	env = xcalloc(n + 4, sizeof(char *));
-	for (size_t i = 0; i < n; i++)
-		env[i] = environ[i];
-	env[n] = xasprintf("PORTLAB_ROLE=%s", p->role);
-	env[n + 1] = xasprintf("PORTLAB_HOST=%s", p->host);
-	env[n + 2] = xasprintf("PORTLAB_RUN=%s", r->run_id);
-	return env;
-}
-
-static void free_env(char **env)
-{
-	size_t n = 0;
-
-	while (env[n])
-		n++;
-	for (size_t i = n - 3; i < n; i++)
-		free(env[i]);
-	free(env);
-}
-
-/* resolve_user - NAME or a number into UID/GID; returns 0 or -1. */
-static int resolve_user(const char *name, uid_t *uid, gid_t *gid)
-{
-	struct passwd *pw;
-	char *end;
-	long v = strtol(name, &end, 10);
-
-	if (!*end && end != name && v >= 0) {
-		*uid = (uid_t)v;
-		*gid = (gid_t)v;
-		return 0;
-	}
-	pw = getpwnam(name);
-	if (!pw)
-		return -1;
-	*uid = pw->pw_uid;
-	*gid = pw->pw_gid;
-	return 0;
-}
 
 /* spawn - start STEP's program (or the socket-table reader); returns the proc or NULL. */
 static struct proc *spawn(struct runner *r, const struct lab_step *step)
@@ -314,7 +117,7 @@ static struct proc *spawn(struct runner *r, const struct lab_step *step)
 	}
 	l.out_w = pipefd[1];
 	l.report_w = report[1];
-	l.envp = make_env(r, &p);
+	l.envp = launch_env(p.role, p.host, r->run_id);
 	fflush(NULL);
 	p.pid = fork();
 	if (p.pid < 0) {
@@ -322,7 +125,7 @@ static struct proc *spawn(struct runner *r, const struct lab_step *step)
 		goto out;
 	}
 	if (p.pid == 0)
-		child(&l);
+		launch_child(&l);
 	close(report[1]);
 	report[1] = -1;
 	int why[2];
@@ -330,10 +133,8 @@ static struct proc *spawn(struct runner *r, const struct lab_step *step)
 	while ((got = read(report[0], why, sizeof(why))) < 0 && errno == EINTR)
 		;
 	if (got == (ssize_t)sizeof(why)) { /* it never became the program */
-		static const char *const stage[] = { "", "enter the host's namespace",
-			"become the step's user", "execute" };
 		runner_problem(r, "%s (on %s): cannot %s %s: %s", step->role, p.host,
-			       stage[why[0] >= 1 && why[0] <= 3 ? why[0] : 0], p.path, strerror(why[1]));
+			       launch_stage_name(why[0]), p.path, strerror(why[1]));
 	}
 	setpgid(p.pid, p.pid); /* also here, so that a kill cannot race the child's own call */
 	p.out = pipefd[0];
@@ -349,7 +150,7 @@ static struct proc *spawn(struct runner *r, const struct lab_step *step)
 	memset(&p, 0, sizeof(p));
 out:
 	if (l.envp)
-		free_env(l.envp);
+		launch_env_free(l.envp);
 	for (size_t i = 0; l.argv && l.argv[i]; i++)
 		free(l.argv[i]);
 	free(l.argv);

@@ -52,11 +52,6 @@ struct runner {
 /* runner_problem - note why the run failed (shown in the verdicts). */
 void runner_problem(struct runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* cap_number - the capability called NAME ("net_bind_service"), or -1. */
-int cap_number(const char *name);
-
-/* program_path - where ROLE's program for STEP is, or NULL after saying why. */
-char *program_path(const struct runner *r, const struct lab_step *step);
 
 /*
  * runner_run - run every step, then wait for the background programs.

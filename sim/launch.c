@@ -1,0 +1,212 @@
+/*
+ * launch.c - turn a forked child into a lab's program: enter the host,
+ * become the step's user with its capabilities, exec. Also where programs
+ * are found.
+ *
+ * Everything a child needs is prepared before fork(): the capture thread
+ * may hold locks, so the child only makes system calls until it execs.
+ */
+#include "launch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "lab.h"
+#include "paths.h"
+#include "steps.h"
+#include "util.h"
+
+extern char **environ;
+
+static const struct {
+	const char *name;
+	int number;
+} cap_names[] = {
+	{ "chown", CAP_CHOWN }, { "dac_override", CAP_DAC_OVERRIDE },
+	{ "net_bind_service", CAP_NET_BIND_SERVICE }, { "net_broadcast", CAP_NET_BROADCAST },
+	{ "net_admin", CAP_NET_ADMIN }, { "net_raw", CAP_NET_RAW },
+	{ "sys_admin", CAP_SYS_ADMIN }, { "sys_resource", CAP_SYS_RESOURCE },
+};
+
+int cap_number(const char *name)
+{
+	if (!strncasecmp(name, "cap_", 4))
+		name += 4;
+	for (size_t i = 0; i < sizeof(cap_names) / sizeof(cap_names[0]); i++)
+		if (!strcasecmp(name, cap_names[i].name))
+			return cap_names[i].number;
+	return -1;
+}
+
+static bool executable(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+char *program_path(const struct runner *r, const struct lab_step *step)
+{
+	const char *prog = step->argv[0];
+	size_t rl = strlen(step->role);
+	char *lab_base = strrchr(r->lab->dir, '/') ? strrchr(r->lab->dir, '/') + 1 : r->lab->dir;
+
+	for (size_t i = 0; i < r->nuse; i++)
+		if (!strncmp(r->use[i], step->role, rl) && r->use[i][rl] == '=')
+			prog = r->use[i] + rl + 1;
+	if (strchr(prog, '/')) {
+		if (executable(prog))
+			return realpath(prog, NULL);
+		pl_warn("%s (role %s): not an executable file", prog, step->role);
+		return NULL;
+	}
+	char *tries[] = {
+		xasprintf("%s/scenarios/%s/%s", exe_dir(), lab_base, prog),
+		xasprintf("%s/%s", r->lab->dir, prog),
+		/* a copied lab keeps its name: its programs are the original's */
+		xasprintf("%s/scenarios/%s/%s", exe_dir(), r->lab->name, prog),
+		xasprintf("%s/scenarios/tools/%s", exe_dir(), prog),
+		labs_dir() ? xasprintf("%s/tools/%s", labs_dir(), prog) : NULL,
+	};
+	char *found = NULL;
+	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++)
+		if (!found && tries[i] && executable(tries[i]))
+			found = tries[i];
+	if (!found) {
+		fprintf(stderr, "%s:%d: program '%s' not found (is it built? 'make' builds "
+			"scenarios/*/*.c). Looked in:\n", r->lab->file, step->line, prog);
+		for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++)
+			if (tries[i])
+				fprintf(stderr, "    %s\n", tries[i]);
+	}
+	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++)
+		if (tries[i] != found)
+			free(tries[i]);
+	return found;
+}
+
+const char *launch_stage_name(int stage)
+{
+	static const char *const names[] = { "start", "enter the host's namespace",
+		"become the step's user", "execute" };
+
+	return names[stage >= LAUNCH_SETNS && stage <= LAUNCH_EXEC ? stage : 0];
+}
+
+
+/* child_failed - tell the parent which STAGE failed and why (errno), then die. */
+static void __attribute__((noreturn)) child_failed(int report_fd, int stage)
+{
+	int msg[2] = { stage, errno };
+
+	(void)!write(report_fd, msg, sizeof(msg));
+	_exit(126);
+}
+
+/* launch_child - become the program; only system calls from here to exec. */
+void launch_child(const struct launch *l)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigset_t none;
+
+	setpgid(0, 0); /* Ctrl-C reaches portlab, which stops the programs itself */
+	/* start as from a shell: portlab ignores SIGPIPE, a program must not */
+	for (int sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &dfl, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	dup2(l->null_fd, STDIN_FILENO);
+	dup2(l->out_w, STDOUT_FILENO);
+	dup2(l->err_fd, STDERR_FILENO);
+	if (setns(l->netns_fd, CLONE_NEWNET) < 0)
+		child_failed(l->report_w, LAUNCH_SETNS);
+	if (l->drop) {
+		struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+		struct __user_cap_data_struct data[2] = { 0 };
+
+		for (size_t i = 0; i < l->ncaps; i++) {
+			data[l->caps[i] / 32].effective |= 1u << (l->caps[i] % 32);
+			data[l->caps[i] / 32].permitted |= 1u << (l->caps[i] % 32);
+			data[l->caps[i] / 32].inheritable |= 1u << (l->caps[i] % 32);
+		}
+		if (prctl(PR_SET_KEEPCAPS, 1L, 0L, 0L, 0L) < 0 || setgroups(0, NULL) < 0 ||
+		    setgid(l->gid) < 0 || setuid(l->uid) < 0 ||
+		    syscall(SYS_capset, &hdr, data) < 0)
+			child_failed(l->report_w, LAUNCH_USER);
+		/* ambient capabilities survive exec of an ordinary binary */
+		for (size_t i = 0; i < l->ncaps; i++)
+			if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (long)l->caps[i], 0L, 0L) < 0)
+				child_failed(l->report_w, LAUNCH_USER);
+	}
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0L, 0L, 0L); /* after setuid, which clears it */
+	/* the program starts with 0, 1 and 2 only: its first socket is descriptor 3,
+	 * as in a textbook, and it holds none of portlab's capture sockets */
+	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		for (int fd = 3; fd < 1024; fd++)
+			fcntl(fd, F_SETFD, FD_CLOEXEC);
+	/* by descriptor: another user may not be able to walk the path to the
+	 * program (a home folder of mode 750), though it may run the file */
+	if (l->exec_fd >= 0)
+		syscall(SYS_execveat, l->exec_fd, "", l->argv, l->envp, AT_EMPTY_PATH);
+	execve(l->path, l->argv, l->envp); /* a script, or no execveat */
+	child_failed(l->report_w, LAUNCH_EXEC);
+}
+
+char **launch_env(const char *role, const char *host, const char *run_id)
+{
+	size_t n = 0;
+	char **env;
+
+	while (environ[n])
+		n++;
+	env = xcalloc(n + 4, sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		env[i] = environ[i];
+	env[n] = xasprintf("PORTLAB_ROLE=%s", role);
+	env[n + 1] = xasprintf("PORTLAB_HOST=%s", host);
+	env[n + 2] = xasprintf("PORTLAB_RUN=%s", run_id);
+	return env;
+}
+
+void launch_env_free(char **env)
+{
+	size_t n = 0;
+
+	while (env[n])
+		n++;
+	for (size_t i = n - 3; i < n; i++)
+		free(env[i]);
+	free(env);
+}
+
+/* resolve_user - NAME or a number into UID/GID; returns 0 or -1. */
+int resolve_user(const char *name, uid_t *uid, gid_t *gid)
+{
+	struct passwd *pw;
+	char *end;
+	long v = strtol(name, &end, 10);
+
+	if (!*end && end != name && v >= 0) {
+		*uid = (uid_t)v;
+		*gid = (gid_t)v;
+		return 0;
+	}
+	pw = getpwnam(name);
+	if (!pw)
+		return -1;
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	return 0;
+}

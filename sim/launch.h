@@ -1,0 +1,52 @@
+/*
+ * launch.h - start a lab's program in a forked child: enter the host's
+ * namespace, become the step's user with its capabilities, exec.
+ */
+#ifndef PORTLAB_LAUNCH_H
+#define PORTLAB_LAUNCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "lab.h"
+
+struct runner;
+
+/* What the child needs, made before fork(). */
+struct launch {
+	int exec_fd;             /* the program, opened while still root */
+	int report_w;            /* closes on exec; before that, why the child failed */
+	int netns_fd;
+	int out_w, err_fd, null_fd;
+	char *path;
+	char **argv, **envp;
+	bool drop;
+	uid_t uid;
+	gid_t gid;
+	int caps[MAX_STEP_CAPS];
+	size_t ncaps;
+};
+
+/* What failed in a child before exec, written to report_w for the parent. */
+enum launch_stage { LAUNCH_SETNS = 1, LAUNCH_USER, LAUNCH_EXEC };
+
+/* launch_child - in the child after fork(): become the program, or report and _exit. */
+void launch_child(const struct launch *l) __attribute__((noreturn));
+/* launch_stage_name - what STAGE tried to do, for messages. */
+const char *launch_stage_name(int stage);
+
+/* launch_env - the environment for a program: ours plus PORTLAB_ROLE/HOST/RUN. */
+char **launch_env(const char *role, const char *host, const char *run_id);
+void launch_env_free(char **env);
+
+/* resolve_user - NAME or a number into UID/GID; returns 0 or -1. */
+int resolve_user(const char *name, uid_t *uid, gid_t *gid);
+
+/* cap_number - the capability called NAME ("net_bind_service"), or -1. */
+int cap_number(const char *name);
+
+/* program_path - where ROLE's program for STEP is, or NULL after saying why. */
+char *program_path(const struct runner *r, const struct lab_step *step);
+
+#endif
