@@ -35,6 +35,12 @@ def start(tmp_path, text):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+def assert_no_program_left():
+    """Nothing of the run goes on: SLOW_LAB's sleep is gone."""
+    left = subprocess.run(["pgrep", "-f", "^/bin/sleep 30$"], capture_output=True, text=True)
+    assert left.stdout == ""
+
+
 def wait_for_namespaces(before, timeout=10):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -78,9 +84,7 @@ def test_an_interrupted_run_is_taken_down(tmp_path, sig, status):
     assert proc.returncode == status, err
     assert "interrupted" in err
     assert netns_names() & made == set()
-    # nothing of the run goes on: no sleep left in the lab
-    left = subprocess.run(["pgrep", "-f", "^/bin/sleep 30$"], capture_output=True, text=True)
-    assert left.stdout == ""
+    assert_no_program_left()
 
 
 def test_clean_removes_what_a_killed_run_left(tmp_path):
@@ -99,8 +103,7 @@ def test_clean_removes_what_a_killed_run_left(tmp_path):
         assert "removed  namespace %s" % name in out.stdout
     # the program died with portlab (PR_SET_PDEATHSIG)
     time.sleep(0.2)
-    left = subprocess.run(["pgrep", "-f", "^/bin/sleep 30$"], capture_output=True, text=True)
-    assert left.stdout == ""
+    assert_no_program_left()
 
 
 def test_clean_keeps_a_run_that_is_still_going(tmp_path):

@@ -121,19 +121,26 @@ bad:
 	return -1;
 }
 
+/* drain_one - write whatever is waiting on C's handle; returns the packets read. */
+static uint64_t drain_one(struct capture *c)
+{
+	uint64_t total = 0;
+	int n;
+
+	while ((n = pcap_dispatch(c->pcap, -1, dump_packet, (u_char *)c)) > 0)
+		total += (uint64_t)n;
+	if (n == PCAP_ERROR)
+		pl_warn("capture %s: %s", c->name, pcap_geterr(c->pcap));
+	return total;
+}
+
 /* drain_all - read whatever is waiting on every handle; returns the packets read. */
 static uint64_t drain_all(struct capture_set *set)
 {
 	uint64_t total = 0;
 
-	for (size_t i = 0; i < set->n; i++) {
-		int n;
-		while ((n = pcap_dispatch(set->caps[i].pcap, -1, dump_packet,
-					  (u_char *)&set->caps[i])) > 0)
-			total += (uint64_t)n;
-		if (n == PCAP_ERROR)
-			pl_warn("capture %s: %s", set->caps[i].name, pcap_geterr(set->caps[i].pcap));
-	}
+	for (size_t i = 0; i < set->n; i++)
+		total += drain_one(&set->caps[i]);
 	return total;
 }
 
@@ -224,8 +231,7 @@ void capture_stop(struct capture_set *set)
 			c->stats_ok = true;
 			if (c->received <= c->written + c->dropped)
 				break;
-			while (pcap_dispatch(c->pcap, -1, dump_packet, (u_char *)c) > 0)
-				;
+			drain_one(c);
 		}
 		if (pcap_dump_flush(c->dumper) < 0)
 			pl_warn_errno("capture %s: write %s", c->name, c->file);

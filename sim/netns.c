@@ -103,18 +103,21 @@ static void show_log(const char *log)
 	fclose(f);
 }
 
-/* failed_line - the script line that "ip -batch" names in LOG ("Command failed F:N"), or 0. */
-static int failed_line(const char *log)
+/*
+ * script_line - the line of a script that a tool's LOG complains of: the
+ * number after MARKER, the script's extension and a colon (ip -batch says
+ * "Command failed F.ip:N", nft "F.nft:N:C: Error"); 0 when it names none.
+ */
+static int script_line(const char *log, const char *marker)
 {
 	FILE *f = fopen(log, "r");
 	char text[512];
 	int line = 0;
 
-	while (f && fgets(text, sizeof(text), f)) {
-		char *at = strstr(text, "Command failed ");
-		char *colon = at ? strrchr(at, ':') : NULL;
-		if (colon)
-			line = atoi(colon + 1);
+	while (f && !line && fgets(text, sizeof(text), f)) {
+		char *at = strstr(text, marker);
+		if (at)
+			line = atoi(at + strlen(marker));
 	}
 	if (f)
 		fclose(f);
@@ -143,7 +146,7 @@ static int ip_batch(const char *file, const char *ns, const char *log, const cha
 		pl_warn("ip (iproute2) is not installed: apt-get install iproute2");
 		return -1;
 	}
-	int bad = failed_line(log);
+	int bad = script_line(log, ".ip:");
 	if (lines && bad >= 1 && (size_t)bad <= nlines && lines[bad - 1]) {
 		fprintf(stderr, "%s:%d: the kernel refused this line (ip -batch %s:%d said):\n",
 			lab_file, lines[bad - 1], file, bad);
@@ -376,23 +379,6 @@ static size_t count(const char *const *v)
 	return n;
 }
 
-/* nft_error_line - the line of the .nft file that nft's LOG complains of, or 0. */
-static int nft_error_line(const char *log)
-{
-	FILE *f = fopen(log, "r");
-	char text[512];
-	int line = 0;
-
-	while (f && !line && fgets(text, sizeof(text), f)) {
-		char *at = strstr(text, ".nft:");
-		if (at)
-			line = atoi(at + 5);
-	}
-	if (f)
-		fclose(f);
-	return line;
-}
-
 /* host_nft - load host H's nftables rules inside it; returns 0, -1 or TOPO_LAB_ERROR. */
 static int host_nft(const struct lab *lab, const struct lab_host *h, const char *ns,
 		    const char *dir)
@@ -421,7 +407,7 @@ static int host_nft(const struct lab *lab, const struct lab_host *h, const char 
 	if (rc == 127)
 		pl_warn("host %s has nft rules, but nft is not installed: apt-get install nftables", h->name);
 	else if (rc != 0) {
-		int bad = nft_error_line(log);
+		int bad = script_line(log, ".nft:");
 		if (bad >= 1 && (size_t)bad <= h->nnft)
 			fprintf(stderr, "%s:%d: nft refused this rule of host %s:\n", lab->file,
 				h->nft_lines[bad - 1], h->name);
