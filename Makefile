@@ -16,6 +16,10 @@ CFLAGS  += -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wno-missing-field-initializers
 CPPFLAGS += -D_GNU_SOURCE
 LDLIBS_SIM = -lpcap -lpthread
+# the release, and the commit it was built from when this is a git checkout
+VERSION := 0.4
+GIT_REV := $(shell git describe --always --dirty 2>/dev/null)
+FULL_VERSION := $(VERSION)$(if $(GIT_REV), (git $(GIT_REV)))
 
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -32,8 +36,17 @@ PROGS    := $(PROG_SRC:%.c=$(O)/%)
 
 all: $(O)/portlab $(PROGS)
 
-$(O)/portlab: $(SIM_OBJ)
+$(O)/portlab: $(SIM_OBJ) $(O)/version.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_SIM)
+
+# rewritten only when the version changes, so that nothing else rebuilds
+$(O)/version.c: FORCE
+	@mkdir -p $(dir $@)
+	@echo 'const char portlab_version[] = "$(FULL_VERSION)";' > $@.new
+	@cmp -s $@.new $@ && rm -f $@.new || mv $@.new $@
+
+$(O)/version.o: $(O)/version.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(O)/sim/%.o: sim/%.c $(wildcard sim/*.h)
 	@mkdir -p $(dir $@)
@@ -71,4 +84,4 @@ install: all
 clean:
 	rm -rf $(O)
 
-.PHONY: all run check test bench install clean
+.PHONY: all run check test bench install clean FORCE

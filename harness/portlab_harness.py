@@ -43,16 +43,28 @@ def need_root():
         pytest.skip("labs need root (CAP_NET_ADMIN) to create network namespaces")
 
 
+def one_result(stdout, stderr=""):
+    """The one lab's result in what `portlab run --json` printed.
+
+    The document has the same shape for one lab and for many:
+    {"format": "portlab-runs/1", "portlab": VERSION, "labs": [RESULT...]}.
+    """
+    try:
+        doc = json.loads(stdout)
+    except ValueError:
+        raise AssertionError("portlab printed no JSON:\n%s\n%s"
+                             % (stdout[-3000:], stderr[-3000:]))
+    assert doc["format"] == "portlab-runs/1", doc.get("format")
+    assert len(doc["labs"]) == 1, [r.get("lab") for r in doc["labs"]]
+    return doc["labs"][0]
+
+
 class LabRun:
     def __init__(self, proc):
         self.rc = proc.returncode
         self.stdout = proc.stdout
         self.stderr = proc.stderr
-        try:
-            self.result = json.loads(proc.stdout)
-        except ValueError:
-            raise AssertionError("portlab printed no JSON (rc=%d):\n%s\n%s"
-                                 % (self.rc, proc.stdout[-3000:], proc.stderr[-3000:]))
+        self.result = one_result(proc.stdout, proc.stderr)
 
     def events(self, role=None, call=None, **fields):
         """Events of ROLE with CALL whose fields equal FIELDS."""

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from portlab_harness import (PORTLAB, TWO_HOSTS, need_root, netns_names, portlab, root_links,
+from portlab_harness import (PORTLAB, TWO_HOSTS, need_root, netns_names, one_result, portlab, root_links,
                              run_lab)
 
 SLOW_LAB = """\
@@ -144,7 +144,7 @@ def test_two_runs_side_by_side(tmp_path):
     for p in procs:
         out, err = p.communicate(timeout=120)
         assert p.returncode == 0, err[-2000:]
-        results.append(json.loads(out))
+        results.append(one_result(out))
     assert len({r["run_id"] for r in results}) == 3
     assert netns_names() - before == set()
 

@@ -47,6 +47,7 @@ def test_accepted_sockets_are_not_the_listener(run):
 def test_client_server_and_wire_agree(run):
     client = tuples(run.events("client", "connect", ok=True))
     server = tuples(run.events("server", "accept", ok=True))
+    assert len(client) == 2
     assert client == server
     for cap in ("laptop:eth0", "router:eth0", "router:eth1", "server:eth0"):
         wire = {f["tuple"] for f in run.flows(cap, "tcp")}
@@ -55,14 +56,18 @@ def test_client_server_and_wire_agree(run):
 
 def test_tshark_reads_the_same_tuples(run):
     client = tuples(run.events("client", "connect", ok=True))
+    assert len(client) == 2
     for cap in ("router:eth0", "router:eth1"):
         assert tshark_tuples(run.pcap(cap)) == client, cap
 
 
 def test_connections_close_normally_and_nothing_is_dropped(run):
-    for f in run.flows("router:eth1", "tcp"):
+    flows = run.flows("router:eth1", "tcp")
+    assert len(flows) == 2
+    for f in flows:
         assert f["conn_state"] == "SF"
         assert f["history"].startswith("ShA")
+    assert len(run.result["captures"]) == 4
     for cap in run.result["captures"]:
         assert cap["dropped"] == 0
         assert cap["written"] > 0

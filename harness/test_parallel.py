@@ -107,6 +107,7 @@ def test_accept_queue_stays_within_the_backlog(n, part):
     # twice; at n=10000 a slow (sanitizer) build lets some first SYNs be
     # lost while three clients start at once, and each is resent once.
     syns = Counter(f["syn_count"] for f in flows(run, part))
+    assert sum(syns.values()) == n
     assert set(syns) <= ({1} if n <= 1000 else {1, 2}), syns
 
 
@@ -141,6 +142,7 @@ def test_every_tuple_distinct_one_server_endpoint(n, part):
         assert {t.split(" -> ")[1] for t in tuples} == {SERVER}
     assert {e["local"] for e in accepts(run, part)} == {SERVER}
     assert {e["remote"] for e in connects(run, part)} == {SERVER}
+    assert len(flows(run, part)) == n
     assert all(f["conn_state"] == "SF" and f["syn_count"] >= 1 for f in flows(run, part))
 
 
@@ -164,7 +166,9 @@ def test_all_n_open_at_the_same_instant_on_the_wire(n, part):
     """When the server says it holds n, every flow has begun and none has ended."""
     run = lab(n)
     t = note(run, PARTS[part][0], "holding")["t"]
-    for f in flows(run, part):
+    wire = flows(run, part)
+    assert len(wire) == n
+    for f in wire:
         assert f["ts"] <= t <= f["ts"] + f["duration"], f
 
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from portlab_harness import TWO_HOSTS, need_root, netns_names, portlab
+from portlab_harness import TWO_HOSTS, need_root, netns_names, one_result, portlab
 
 LAB = """\
 lab robust
@@ -36,7 +36,7 @@ def test_a_process_that_escapes_its_group_is_killed(tmp_path):
     prog = script(tmp_path, "escape",
                   "setsid sleep 97.5 </dev/null >/dev/null 2>&1 &\nsleep 0.5\nexit 0\n")
     proc = run(tmp_path, "--use", "client=%s" % prog)
-    res = json.loads(proc.stdout)
+    res = one_result(proc.stdout, proc.stderr)
     assert proc.returncode == 1
     assert any("outlived" in p and "killed" in p for p in res["problems"]), res["problems"]
     time.sleep(0.2)
@@ -55,7 +55,7 @@ def test_garbage_output_cannot_forge_events(tmp_path):
             "printf '{\"call\":\"note\",\"text\":\"\\\\u001b[31mred\"}\\n'\n" % forged)
     prog = script(tmp_path, "garbage", body)
     proc = run(tmp_path, "--use", "client=%s" % prog)
-    res = json.loads(proc.stdout)  # still valid JSON
+    res = one_result(proc.stdout, proc.stderr)  # still valid JSON
     calls = [e["call"] for e in res["events"] if e["role"] == "client"]
     assert "connect" not in calls, res["events"]
     [note] = [e for e in res["events"] if e["call"] == "note"]
@@ -69,7 +69,7 @@ def test_programs_start_with_default_signals(tmp_path):
     need_root()
     prog = script(tmp_path, "sigs", "grep -E '^Sig(Ign|Blk)' /proc/self/status >&2\n")
     proc = run(tmp_path, "--use", "client=%s" % prog)
-    res = json.loads(proc.stdout)
+    res = one_result(proc.stdout, proc.stderr)
     [client] = [p for p in res["programs"] if p["role"] == "client"]
     text = open(client["stderr"]).read()
     assert "SigIgn:\t0000000000000000" in text, text
@@ -82,7 +82,7 @@ def test_a_program_that_cannot_start_says_why(tmp_path):
     with open(prog, "w") as f:
         f.write("#!/nonexistent/interpreter\n")
     proc = run(tmp_path, "--use", "client=%s" % prog)
-    res = json.loads(proc.stdout)
+    res = one_result(proc.stdout, proc.stderr)
     assert any("cannot execute" in p and "No such file or directory" in p
                for p in res["problems"]), res["problems"]
 

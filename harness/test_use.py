@@ -4,7 +4,7 @@ import os
 import shutil
 import stat
 
-from portlab_harness import PORTLAB, need_root, portlab
+from portlab_harness import PORTLAB, need_root, one_result, portlab
 
 
 def tool(name):
@@ -18,7 +18,7 @@ def test_a_copy_of_the_reference_program_passes(tmp_path):
     proc = portlab("run", "four-tuple", "--json", "--use", "client=%s" % student,
                    "--captures", str(tmp_path / "c"))
     assert proc.returncode == 0, proc.stderr
-    res = json.loads(proc.stdout)
+    res = one_result(proc.stdout, proc.stderr)
     [client] = [p for p in res["programs"] if p["role"] == "client"]
     assert client["program"] == str(student)
 

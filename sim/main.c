@@ -6,6 +6,7 @@
 
 #include "cmds.h"
 #include "sockets.h"
+#include "version.h"
 
 static const struct cmd {
 	const char *name;
@@ -23,8 +24,8 @@ static int usage(FILE *out)
 	fputs("usage: portlab COMMAND [OPTIONS] [ARGS]\n\ncommands:\n", out);
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(out, "  %-6s %s\n", cmds[i].name, cmds[i].help);
-	fputs("\n'portlab COMMAND --help' tells more. Exit status: 0 pass, 1 fail,\n"
-	      "2 usage or lab-file error, 3 this machine cannot run labs,\n"
+	fputs("\n'portlab COMMAND --help' tells more; 'portlab --version' its version.\n"
+	      "Exit status: 0 pass, 1 fail, 2 usage or lab-file error, 3 this machine cannot run labs,\n"
 	      "128+N stopped by signal N (130 for Ctrl-C).\n", out);
 	return out == stdout ? EXIT_PASS : EXIT_USAGE;
 }
@@ -47,6 +48,10 @@ int main(int argc, char **argv)
 		return usage(stderr);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))
 		return usage(stdout);
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("portlab %s\n", portlab_version);
+		return finish(EXIT_PASS);
+	}
 	if (!strcmp(argv[1], "_sockets")) /* the "sockets" step, run inside a host */
 		return finish(cmd_sockets_internal(argc - 1, argv + 1));
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)

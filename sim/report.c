@@ -3,12 +3,12 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "json.h"
 #include "lab.h"
 #include "record.h"
+#include "version.h"
 
 #define MAX_EVENT_ROWS 40
 #define MAX_FLOW_ROWS 12
@@ -74,7 +74,7 @@ static bool always_shown(const struct record *r)
 
 #define MAX_ALWAYS_ROWS 200
 
-static void print_events(FILE *out, const struct outcome *o, bool verbose)
+static void print_events(FILE *out, const struct run_result *o, bool verbose)
 {
 	size_t wrole = 4, wcall = 4, wres = 6, wlocal = 5, wremote = 6, shown = 0, always = 0;
 	const size_t n = o->data.nevents;
@@ -151,7 +151,7 @@ static void endpoint(const struct record *f, const char *side, char *buf, size_t
 }
 
 /* print_flows - each capture's flows, in the columns of `portlab flows`. */
-static void print_flows(FILE *out, const struct outcome *o, bool verbose)
+static void print_flows(FILE *out, const struct run_result *o, bool verbose)
 {
 	fprintf(out, "\nconnections on the wire\n");
 	for (size_t c = 0; c < o->data.ncaptures; c++) {
@@ -189,7 +189,7 @@ static void print_flows(FILE *out, const struct outcome *o, bool verbose)
 		}
 		if (shown < cap->nflows)
 			fprintf(out, "    ... %zu more (portlab flows %s)\n", cap->nflows - shown,
-				o->captures->caps[c].file);
+				o->captures[c].file);
 	}
 }
 
@@ -217,19 +217,21 @@ static void print_wrapped(FILE *out, const char *text, int indent, int width)
 		fputc('\n', out);
 }
 
-void report_text(FILE *out, const struct outcome *o, enum detail_level level)
+void report_text(FILE *out, const struct run_result *o, enum detail_level level)
 {
 	bool verbose = level == DETAIL_ALL;
 	const struct lab *lab = o->lab;
 	bool c = colour(out);
 	size_t wtext = 10, passed = 0;
 
-	fprintf(out, "lab %s (run %s, %s)\n", lab->name, o->run_id, o->started);
+	/* people read the local time without its zone: 2026-11-30 20:21:46 */
+	fprintf(out, "lab %s (run %s, %.10s %.8s)\n", lab->name, o->run_id, o->started,
+		strlen(o->started) > 11 ? o->started + 11 : "");
 	if (lab->title)
 		fprintf(out, "  %s\n", lab->title);
 	if (lab->about && level > DETAIL_BRIEF)
 		print_wrapped(out, lab->about, 4, 78);
-	if (o->runner && level > DETAIL_BRIEF)
+	if (level > DETAIL_BRIEF)
 		print_events(out, o, verbose);
 	if (o->data.ncaptures && level > DETAIL_BRIEF)
 		print_flows(out, o, verbose);
@@ -245,54 +247,50 @@ void report_text(FILE *out, const struct outcome *o, enum detail_level level)
 		if (!v->passed && v->line)
 			fprintf(out, "        %*s  %s:%d: %s\n", (int)wtext, "", lab->file, v->line, v->check);
 	}
-	if (o->runner)
-		for (size_t i = 0; i < o->runner->nnotes; i++)
-			fprintf(out, "  note  %s\n", o->runner->notes[i]);
+	for (size_t i = 0; i < o->nnotes; i++)
+		fprintf(out, "  note  %s\n", o->notes[i]);
 	fprintf(out, "\n%s%s%s: %zu of %zu expectations hold%s\n",
 		c ? (o->passed ? "\033[1;32m" : "\033[1;31m") : "", o->passed ? "PASS" : "FAIL",
 		c ? "\033[0m" : "", passed, o->nverdicts, o->interrupted ? " (interrupted)" : "");
-	if (o->captures && o->captures->n) {
+	if (o->data.ncaptures) {
 		if (o->pcapng)
 			fprintf(out, "captures in %s/, every interface in one file: wireshark %s\n",
 				o->dir, o->pcapng);
 		else
 			fprintf(out, "captures in %s/ (open in Wireshark: wireshark %s)\n", o->dir,
-				o->captures->caps[0].file);
+				o->captures[0].file);
 		fprintf(out, "result in %s/result.json\n", o->dir);
 	}
 }
 
-static void json_steps(struct json *j, const struct outcome *o)
+static void json_programs(struct json *j, const struct run_result *o)
 {
 	json_begin_array(j, "programs");
-	for (size_t i = 0; o->runner && i < o->runner->nprocs; i++) {
-		const struct proc *p = &o->runner->procs[i];
+	for (size_t i = 0; i < o->nprograms; i++) {
+		const struct program_end *p = &o->programs[i];
 		json_begin_object(j, NULL);
 		json_string(j, "role", p->role);
 		json_string(j, "host", p->host);
-		json_string(j, "program", p->path);
-		if (WIFEXITED(p->status))
-			json_int(j, "exit", WEXITSTATUS(p->status));
+		json_string(j, "program", p->program);
+		if (p->exit_code >= 0)
+			json_int(j, "exit", p->exit_code);
 		else
 			json_null(j, "exit");
-		if (WIFSIGNALED(p->status))
-			json_string(j, "signal", sigabbrev_np(WTERMSIG(p->status)));
-		else
-			json_null(j, "signal");
+		json_string(j, "signal", p->signal);
 		json_bool(j, "timed_out", p->timed_out);
-		json_double(j, "seconds", p->ended - p->started);
-		json_string(j, "stderr", p->errlog);
+		json_bool(j, "stopped", p->stopped);
+		json_double(j, "seconds", p->seconds);
+		json_string(j, "stderr", p->stderr_file);
 		json_end_object(j);
 	}
 	json_end_array(j);
 }
 
-static void json_captures(struct json *j, const struct outcome *o)
+static void json_captures(struct json *j, const struct run_result *o)
 {
 	json_begin_array(j, "captures");
-	for (size_t i = 0; o->captures && i < o->captures->n; i++) {
-		const struct capture *c = &o->captures->caps[i];
-		const struct capture_summary *s = o->summaries ? &o->summaries[i] : NULL;
+	for (size_t i = 0; i < o->data.ncaptures; i++) {
+		const struct capture_end *c = &o->captures[i];
 		json_begin_object(j, NULL);
 		json_string(j, "name", c->name);
 		json_string(j, "host", c->host);
@@ -300,14 +298,13 @@ static void json_captures(struct json *j, const struct outcome *o)
 		json_string(j, "file", c->file);
 		json_int(j, "written", (long long)c->written);
 		json_int(j, "received", (long long)c->received);
-		json_int(j, "dropped", (long long)(c->dropped + c->if_dropped));
-		if (s) {
-			json_int(j, "packets", (long long)s->packets);
-			json_int(j, "truncated", (long long)s->truncated);
-			json_int(j, "malformed", (long long)s->malformed);
-		}
+		json_int(j, "dropped", (long long)c->dropped);
+		json_int(j, "packets", (long long)c->packets);
+		json_int(j, "truncated", (long long)c->truncated);
+		json_int(j, "malformed", (long long)c->malformed);
+		json_string(j, "read_error", c->read_error);
 		json_begin_array(j, "flows");
-		for (size_t k = 0; i < o->data.ncaptures && k < o->data.captures[i].nflows; k++)
+		for (size_t k = 0; k < o->data.captures[i].nflows; k++)
 			record_json(j, NULL, &o->data.captures[i].flows[k]);
 		json_end_array(j);
 		json_end_object(j);
@@ -330,7 +327,7 @@ static void xml_text(FILE *out, const char *text)
 	}
 }
 
-void report_junit(FILE *out, const struct outcome *o)
+void report_junit(FILE *out, const struct run_result *o)
 {
 	size_t failures = 0;
 
@@ -338,10 +335,9 @@ void report_junit(FILE *out, const struct outcome *o)
 		failures += !o->verdicts[i].passed;
 	fputs("  <testsuite name=\"", out);
 	xml_text(out, o->lab->name);
-	fprintf(out, "\" tests=\"%zu\" failures=\"%zu\" time=\"%.3f\" timestamp=\"", o->nverdicts,
-		failures, o->build_seconds + o->run_seconds);
-	for (const char *c = o->started; *c; c++) /* ISO 8601, as JUnit readers expect */
-		fputc(*c == ' ' ? 'T' : *c, out);
+	fprintf(out, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" time=\"%.3f\" timestamp=\"",
+		o->nverdicts, failures, o->build_seconds + o->run_seconds);
+	xml_text(out, o->started);
 	fputs("\">\n", out);
 	for (size_t i = 0; i < o->nverdicts; i++) {
 		const struct verdict *v = &o->verdicts[i];
@@ -349,7 +345,7 @@ void report_junit(FILE *out, const struct outcome *o)
 		xml_text(out, o->lab->name);
 		fputs("\" name=\"", out);
 		xml_text(out, v->text);
-		fputs("\"", out);
+		fprintf(out, "\" time=\"%.6f\"", v->seconds);
 		if (v->passed) {
 			fputs("/>\n", out);
 			continue;
@@ -365,56 +361,86 @@ void report_junit(FILE *out, const struct outcome *o)
 	fputs("  </testsuite>\n", out);
 }
 
-void report_json(FILE *out, const struct outcome *o)
+void report_junit_error(FILE *out, const char *name, const char *error)
+{
+	fputs("  <testsuite name=\"", out);
+	xml_text(out, name);
+	fputs("\" tests=\"1\" failures=\"0\" errors=\"1\" time=\"0.000\">\n"
+	      "    <testcase classname=\"portlab.", out);
+	xml_text(out, name);
+	fputs("\" name=\"the lab can run\" time=\"0.000000\">\n      <error message=\"", out);
+	xml_text(out, error);
+	fputs("\">", out);
+	xml_text(out, error);
+	fputs("</error>\n    </testcase>\n  </testsuite>\n", out);
+}
+
+static void json_verdicts(struct json *j, const struct run_result *o)
+{
+	json_begin_array(j, "verdicts");
+	for (size_t i = 0; i < o->nverdicts; i++) {
+		const struct verdict *v = &o->verdicts[i];
+		json_begin_object(j, NULL);
+		json_string(j, "text", v->text);
+		json_string(j, "check", v->check);
+		json_bool(j, "passed", v->passed);
+		json_string(j, "detail", v->detail);
+		if (v->line)
+			json_int(j, "line", v->line);
+		else
+			json_null(j, "line");
+		json_end_object(j);
+	}
+	json_end_array(j);
+}
+
+static void json_strings(struct json *j, const char *key, char *const *v, size_t n)
+{
+	json_begin_array(j, key);
+	for (size_t i = 0; i < n; i++)
+		json_string(j, NULL, v[i]);
+	json_end_array(j);
+}
+
+void report_json_value(struct json *j, const struct run_result *o)
 {
 	const struct lab *lab = o->lab;
+
+	json_begin_object(j, NULL);
+	json_string(j, "format", RESULT_FORMAT);
+	json_string(j, "portlab", portlab_version);
+	json_string(j, "lab", lab->name);
+	json_string(j, "title", lab->title);
+	json_string(j, "file", lab->file);
+	json_string(j, "run_id", o->run_id);
+	json_string(j, "started", o->started);
+	json_string(j, "dir", o->dir);
+	json_string(j, "pcapng", o->pcapng);
+	json_bool(j, "passed", o->passed);
+	json_bool(j, "interrupted", o->interrupted);
+	json_double(j, "build_seconds", o->build_seconds);
+	json_double(j, "run_seconds", o->run_seconds);
+	json_begin_object(j, "params");
+	for (size_t i = 0; i < lab->nparams; i++)
+		json_string(j, lab->params[i].name, lab->params[i].value);
+	json_end_object(j);
+	json_verdicts(j, o);
+	json_strings(j, "problems", o->problems, o->nproblems);
+	json_strings(j, "notes", o->notes, o->nnotes);
+	json_programs(j, o);
+	json_captures(j, o);
+	json_begin_array(j, "events");
+	for (size_t i = 0; i < o->data.nevents; i++)
+		record_json(j, NULL, &o->data.events[i]);
+	json_end_array(j);
+	json_end_object(j);
+}
+
+void report_json(FILE *out, const struct run_result *o)
+{
 	struct json j;
 
 	json_init(&j, out, true);
-	json_begin_object(&j, NULL);
-	json_string(&j, "lab", lab->name);
-	json_string(&j, "title", lab->title);
-	json_string(&j, "run_id", o->run_id);
-	json_string(&j, "started", o->started);
-	json_string(&j, "dir", o->dir);
-	json_string(&j, "pcapng", o->pcapng);
-	json_bool(&j, "passed", o->passed);
-	json_bool(&j, "interrupted", o->interrupted);
-	json_double(&j, "build_seconds", o->build_seconds);
-	json_double(&j, "run_seconds", o->run_seconds);
-	json_begin_object(&j, "params");
-	for (size_t i = 0; i < lab->nparams; i++)
-		json_string(&j, lab->params[i].name, lab->params[i].value);
-	json_end_object(&j);
-	json_begin_array(&j, "verdicts");
-	for (size_t i = 0; i < o->nverdicts; i++) {
-		const struct verdict *v = &o->verdicts[i];
-		json_begin_object(&j, NULL);
-		json_string(&j, "text", v->text);
-		json_string(&j, "check", v->check);
-		json_bool(&j, "passed", v->passed);
-		json_string(&j, "detail", v->detail);
-		if (v->line)
-			json_int(&j, "line", v->line);
-		else
-			json_null(&j, "line");
-		json_end_object(&j);
-	}
-	json_end_array(&j);
-	json_begin_array(&j, "problems");
-	for (size_t i = 0; o->runner && i < o->runner->nproblems; i++)
-		json_string(&j, NULL, o->runner->problems[i]);
-	json_end_array(&j);
-	json_begin_array(&j, "notes");
-	for (size_t i = 0; o->runner && i < o->runner->nnotes; i++)
-		json_string(&j, NULL, o->runner->notes[i]);
-	json_end_array(&j);
-	json_steps(&j, o);
-	json_captures(&j, o);
-	json_begin_array(&j, "events");
-	for (size_t i = 0; i < o->data.nevents; i++)
-		record_json(&j, NULL, &o->data.events[i]);
-	json_end_array(&j);
-	json_end_object(&j);
+	report_json_value(&j, o);
 	json_end(&j);
 }

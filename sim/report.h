@@ -1,42 +1,19 @@
-/* report.h - a run's outcome for people (aligned text) and machines (JSON). */
+/*
+ * report.h - a finished run (run.h) for people (aligned text) and machines
+ * (JSON, JUnit XML). It reads the run's plain value only, never the engine.
+ */
 #ifndef PORTLAB_REPORT_H
 #define PORTLAB_REPORT_H
 
-#include <stdbool.h>
 #include <stdio.h>
 
-#include "analyse.h"
-#include "capture.h"
-#include "expect.h"
-#include "steps.h"
+#include "run.h"
 
-struct lab;
+struct json;
 
-struct verdict {
-	char *text;
-	char *check;      /* the check as written, or what portlab checks by itself */
-	bool passed;
-	char *detail;
-	int line;         /* in the lab file; 0 for portlab's own checks */
-};
-
-/* Everything one run produced. */
-struct outcome {
-	const struct lab *lab;
-	const char *run_id, *dir;
-	char started[32];
-	double build_seconds, run_seconds;
-	struct runner *runner;
-	struct capture_set *captures;
-	struct capture_summary *summaries; /* one per capture */
-	char *pcapng;                      /* every interface in one file, or NULL */
-	long pcapng_packets;
-	struct run_data data;
-	struct verdict *verdicts;
-	size_t nverdicts;
-	bool interrupted;
-	bool passed;
-};
+/* The "format" of result.json, and of what `portlab run --json` prints around the results. */
+#define RESULT_FORMAT "portlab-result/1"
+#define RUNS_FORMAT "portlab-runs/1"
 
 /* How much report_text says. */
 enum detail_level {
@@ -45,9 +22,14 @@ enum detail_level {
 	DETAIL_ALL,     /* every event and flow (--verbose) */
 };
 
-void report_text(FILE *out, const struct outcome *o, enum detail_level level);
-void report_json(FILE *out, const struct outcome *o);
+void report_text(FILE *out, const struct run_result *o, enum detail_level level);
+/* report_json - the run as one JSON document (result.json). */
+void report_json(FILE *out, const struct run_result *o);
+/* report_json_value - the same object, as a value inside a larger document. */
+void report_json_value(struct json *j, const struct run_result *o);
 /* report_junit - the run as one JUnit <testsuite>, a <testcase> per verdict, for CI and graders. */
-void report_junit(FILE *out, const struct outcome *o);
+void report_junit(FILE *out, const struct run_result *o);
+/* report_junit_error - a <testsuite> for lab NAME that could not run, with ERROR as its <error>. */
+void report_junit_error(FILE *out, const char *name, const char *error);
 
 #endif

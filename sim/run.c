@@ -1,0 +1,289 @@
+/*
+ * run.c - the life of one run (see run.h).
+ *
+ * The order matters: captures are active before the first program starts,
+ * drained after the last one ends, and the topology is removed on every
+ * path out, including Ctrl-C. Only then is what the engine measured moved
+ * into the plain run_result, and the engine's state freed.
+ */
+#include "run.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "analyse.h"
+#include "capture.h"
+#include "cmds.h"
+#include "events.h"
+#include "lab.h"
+#include "netns.h"
+#include "pcapng.h"
+#include "record.h"
+#include "runfolder.h"
+#include "steps.h"
+#include "util.h"
+
+/* The live parts of a run: gone when run_lab returns. */
+struct engine {
+	struct runner runner;
+	struct capture_set caps;
+	bool built;              /* namespaces may exist: take them down */
+};
+
+/* iso_now - the time now as ISO 8601 with the zone, newly allocated. */
+static char *iso_now(void)
+{
+	char buf[40];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!localtime_r(&now, &tm) || !strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S%z", &tm))
+		return xstrdup("1970-01-01T00:00:00+00:00");
+	size_t n = strlen(buf); /* +0100 -> +01:00, as ISO 8601 readers expect */
+	memmove(buf + n - 1, buf + n - 2, 3);
+	buf[n - 2] = ':';
+	return xstrdup(buf);
+}
+
+/* wanted_captures - how many interfaces LAB captures: its list, or every one but lo. */
+static size_t wanted_captures(const struct lab *lab)
+{
+	size_t n = lab->ncaptures;
+
+	for (size_t h = 0; !lab->ncaptures && h < lab->nhosts; h++)
+		for (size_t i = 0; i < lab->hosts[h].nifaces; i++)
+			n += strcmp(lab->hosts[h].ifaces[i].name, "lo") != 0;
+	return n;
+}
+
+/* captured - does LAB capture interface I of host H? */
+static bool captured(const struct lab *lab, size_t h, size_t i)
+{
+	if (!lab->ncaptures)
+		return strcmp(lab->hosts[h].ifaces[i].name, "lo") != 0;
+	for (size_t c = 0; c < lab->ncaptures; c++)
+		if (lab->captures[c].host == h && lab->captures[c].iface == i)
+			return true;
+	return false;
+}
+
+static int capture_all(struct capture_set *set, const struct lab *lab, const char *run_id,
+		       const char *dir)
+{
+	set->buffer_bytes = capture_buffer(wanted_captures(lab));
+	for (size_t h = 0; h < lab->nhosts; h++) {
+		const struct lab_host *host = &lab->hosts[h];
+		for (size_t i = 0; i < host->nifaces; i++) {
+			if (!captured(lab, h, i))
+				continue;
+			char *ns = netns_name(run_id, host->name);
+			int rc = capture_add(set, host->name, host->ifaces[i].name, ns, dir);
+			free(ns);
+			if (rc < 0)
+				return -1;
+		}
+	}
+	return capture_start(set);
+}
+
+/*
+ * take_down - remove the run from the machine: first any process that
+ * slipped out of its process group (it would keep a namespace alive,
+ * unseen), then the namespaces. Warns about what is left.
+ */
+static void take_down(struct engine *e, const char *run_id)
+{
+	int strays = netns_kill_strays(run_id);
+
+	if (strays)
+		runner_problem(&e->runner, "%d process%s outlived %s program and stayed in the lab; "
+			       "portlab killed %s", strays, strays == 1 ? "" : "es",
+			       strays == 1 ? "its" : "their", strays == 1 ? "it" : "them");
+	int left = topo_destroy(run_id);
+	e->built = left > 0;
+	if (left)
+		pl_warn("%d namespace%s of run %s %s left: 'portlab clean' removes them", left,
+			left == 1 ? "" : "s", run_id, left == 1 ? "is" : "are");
+}
+
+/* exercise - build, capture, run the steps, drain; returns an exit status, or -1 to go on. */
+static int exercise(struct engine *e, struct run_result *res, const struct run_options *opt)
+{
+	double t0 = now_seconds();
+
+	e->built = true; /* from here on, whatever exists is removed at the end */
+	int rc = topo_build(res->lab, res->run_id, res->dir);
+	if (rc < 0)
+		return rc == TOPO_LAB_ERROR ? EXIT_USAGE : EXIT_ENV;
+	res->build_seconds = now_seconds() - t0;
+	if (*opt->interrupted)
+		return -1;
+	if (capture_all(&e->caps, res->lab, res->run_id, res->dir) < 0)
+		return EXIT_ENV;
+	t0 = now_seconds();
+	if (runner_run(&e->runner) < 0)
+		res->interrupted = true;
+	res->run_seconds = now_seconds() - t0;
+	capture_stop(&e->caps);
+	take_down(e, res->run_id);
+	return -1;
+}
+
+/* keep_programs - how each program ended, copied out of the runner. */
+static void keep_programs(struct run_result *res, const struct runner *r)
+{
+	res->programs = xcalloc(r->nprocs ? r->nprocs : 1, sizeof(*res->programs));
+	res->nprograms = r->nprocs;
+	for (size_t i = 0; i < r->nprocs; i++) {
+		const struct proc *p = &r->procs[i];
+		const char *sig = WIFSIGNALED(p->status) ? sigabbrev_np(WTERMSIG(p->status)) : NULL;
+		res->programs[i] = (struct program_end){
+			.role = xstrdup(p->role), .host = xstrdup(p->host),
+			.program = xstrdup(p->path),
+			.exit_code = WIFEXITED(p->status) ? WEXITSTATUS(p->status) : -1,
+			.signal = sig ? xstrdup(sig) : WIFSIGNALED(p->status) ? xstrdup("?") : NULL,
+			.timed_out = p->timed_out, .stopped = p->stopped,
+			.seconds = p->ended - p->started, .stderr_file = xstrdup(p->errlog),
+		};
+	}
+}
+
+/* keep_captures - each capture's counts and flows; the pcaps merged into run.pcapng. */
+static void keep_captures(struct run_result *res, const struct capture_set *caps)
+{
+	char *files[caps->n ? caps->n : 1], *names[caps->n ? caps->n : 1];
+
+	res->captures = xcalloc(caps->n ? caps->n : 1, sizeof(*res->captures));
+	res->data.captures = xcalloc(caps->n ? caps->n : 1, sizeof(*res->data.captures));
+	res->data.ncaptures = caps->n;
+	for (size_t i = 0; i < caps->n; i++) {
+		const struct capture *c = &caps->caps[i];
+		struct capture_end *k = &res->captures[i];
+		struct capture_summary sum;
+		*k = (struct capture_end){
+			.name = xstrdup(c->name), .host = xstrdup(c->host), .iface = xstrdup(c->iface),
+			.file = xstrdup(c->file), .written = c->written, .received = c->received,
+			.dropped = c->dropped + c->if_dropped,
+		};
+		analyse_capture(&res->data.captures[i], c->name, c->file, &sum);
+		k->packets = sum.packets;
+		k->truncated = sum.truncated;
+		k->malformed = sum.malformed;
+		k->read_status = sum.read_status;
+		if (sum.read_status != 0) {
+			k->read_error = xstrdup(sum.error);
+			pl_warn("%s", sum.error);
+		}
+		files[i] = c->file;
+		names[i] = c->name;
+	}
+	res->pcapng = xasprintf("%s/run.pcapng", res->dir);
+	res->pcapng_packets = caps->n ? pcapng_merge(res->pcapng, files, names, caps->n) : -1;
+	if (res->pcapng_packets < 0) {
+		free(res->pcapng);
+		res->pcapng = NULL;
+	}
+}
+
+/* keep_runner - move the runner's events, problems and notes into RES. */
+static void keep_runner(struct run_result *res, struct runner *r)
+{
+	keep_programs(res, r);
+	events_finish(r->events, r->nevents);
+	res->data.events = r->events;
+	res->data.nevents = r->nevents;
+	res->problems = r->problems;
+	res->nproblems = r->nproblems;
+	res->notes = r->notes;
+	res->nnotes = r->nnotes;
+	r->events = NULL;
+	r->nevents = r->events_cap = 0;
+	r->problems = r->notes = NULL;
+	r->nproblems = r->nnotes = 0;
+}
+
+int run_lab(struct lab *lab, const struct run_options *opt, struct run_result *res)
+{
+	char run_id[RUN_ID_LEN + 1];
+	const char *root = captures_root(opt->captures_root);
+
+	memset(res, 0, sizeof(*res));
+	res->lab = lab;
+	make_run_id(run_id, sizeof(run_id));
+	res->run_id = xstrdup(run_id);
+	res->dir = xasprintf("%s/%s/%s", root, lab->name, run_id);
+	res->started = iso_now();
+	char *parent = xasprintf("%s/%s", root, lab->name);
+	bool made_parent = access(parent, F_OK) != 0;
+	free(parent);
+	if (mkdirs(res->dir) < 0)
+		return EXIT_ENV;
+	if (opt->progress)
+		fprintf(stderr, "portlab: lab %s, run %s: building %zu hosts\n", lab->name, run_id,
+			lab->nhosts);
+
+	struct engine e = {
+		.runner = { .lab = lab, .run_id = res->run_id, .dir = res->dir, .use = opt->use,
+			    .nuse = opt->nuse, .progress = opt->progress,
+			    .interrupted = opt->interrupted },
+	};
+	char *pidfile = register_run(run_id);
+	int status = exercise(&e, res, opt);
+	runner_kill(&e.runner);
+	capture_stop(&e.caps);
+	if (e.built)
+		take_down(&e, run_id);
+	res->interrupted |= *opt->interrupted != 0;
+	if (status < 0) { /* the run went its whole way: keep what it measured */
+		keep_runner(res, &e.runner);
+		keep_captures(res, &e.caps);
+		if (!res->interrupted) /* half a run proves nothing */
+			judge_run(res);
+		status = res->passed ? EXIT_PASS : EXIT_FAIL;
+	}
+	unregister_run(pidfile);
+	give_back(res->dir, made_parent);
+	capture_free(&e.caps);
+	runner_free(&e.runner);
+	return status;
+}
+
+void run_result_free(struct run_result *r)
+{
+	for (size_t i = 0; i < r->nverdicts; i++) {
+		free(r->verdicts[i].text);
+		free(r->verdicts[i].check);
+		free(r->verdicts[i].detail);
+	}
+	free(r->verdicts);
+	for (size_t i = 0; i < r->data.ncaptures; i++) {
+		for (size_t k = 0; k < r->data.captures[i].nflows; k++)
+			record_clear(&r->data.captures[i].flows[k]);
+		free(r->data.captures[i].flows);
+		free(r->data.captures[i].name);
+		struct capture_end *c = &r->captures[i];
+		free(c->name), free(c->host), free(c->iface), free(c->file), free(c->read_error);
+	}
+	free(r->data.captures);
+	free(r->captures);
+	for (size_t i = 0; i < r->data.nevents; i++)
+		record_clear(&r->data.events[i]);
+	free(r->data.events);
+	for (size_t i = 0; i < r->nprograms; i++) {
+		struct program_end *p = &r->programs[i];
+		free(p->role), free(p->host), free(p->program), free(p->signal), free(p->stderr_file);
+	}
+	free(r->programs);
+	free_strings(r->problems, r->nproblems);
+	free_strings(r->notes, r->nnotes);
+	free(r->pcapng);
+	free(r->run_id);
+	free(r->dir);
+	free(r->started);
+	lab_free(r->lab);
+	memset(r, 0, sizeof(*r));
+}
