@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 
 import pytest
 
@@ -150,6 +151,51 @@ def netns_names():
         return {n for n in os.listdir("/run/netns") if n.startswith("portlab-")}
     except FileNotFoundError:
         return set()
+
+
+def live_runs():
+    """The runs going on now, as `portlab ps --json` lists them."""
+    proc = portlab("ps", "--json")
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def wait_for_run(proc, hosts, timeout=10):
+    """The run of portlab process PROC once its HOSTS namespaces exist (from `portlab ps`)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for run in live_runs():
+            if run["pid"] == proc.pid and len(run["namespaces"]) == hosts:
+                return run
+        time.sleep(0.02)
+    raise AssertionError("run of pid %d made no namespaces" % proc.pid)
+
+
+def run_netns_inodes(run):
+    """The inodes of a live run's network namespaces, seen through its inner process."""
+    base = "/proc/%d/root/run/netns" % run["inner_pid"]
+    return {os.stat("%s/portlab-%s-%s" % (base, run["run_id"], h)).st_ino
+            for h in run["namespaces"]}
+
+
+def netns_holders(inodes):
+    """What still holds any of the network namespaces INODES: processes living in
+    one, descriptors open on one, or a mount of one in any mount namespace."""
+    wanted = {"net:[%d]" % i for i in inodes}
+    held = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if os.readlink("/proc/%s/ns/net" % pid) in wanted:
+                held.append("process %s" % pid)
+            for fd in os.listdir("/proc/%s/fd" % pid):
+                if os.readlink("/proc/%s/fd/%s" % (pid, fd)) in wanted:
+                    held.append("descriptor %s of %s" % (fd, pid))
+            with open("/proc/%s/mountinfo" % pid) as f:
+                held += ["mount in %s: %s" % (pid, line.split()[4]) for line in f
+                         if any(w in line for w in wanted)]
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue  # it ended while we looked
+    return held
 
 
 def root_links():

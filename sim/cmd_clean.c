@@ -1,9 +1,10 @@
 /*
  * cmd_clean.c - portlab clean: remove the namespaces portlab-<run>-* that
- * runs which are gone left behind. A run whose portlab process is still
+ * runs of older portlab versions left behind in /run/netns when they were
+ * killed. Runs of this version live in namespaces of their own (nest.h) and
+ * leave nothing, even when killed. A run whose portlab process is still
  * alive is left alone. Links need no sweep: portlab creates none in the
- * root namespace (veth pairs are made inside the lab's namespaces and die
- * with them), and a pl* link found there is somebody else's.
+ * root namespace, and a pl* link found there is somebody else's.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -17,19 +18,28 @@
 #include "cmds.h"
 #include "json.h"
 #include "netns.h"
+#include "runfolder.h"
 #include "util.h"
 
-/* run_alive - is the portlab process that owns RUN_ID still running? */
+/*
+ * run_alive - is the portlab process that owns RUN_ID still running? The
+ * pid file says "PID STARTTIME": a new process that got the same pid has
+ * another start time. (Files of old versions hold the pid alone.)
+ */
 static bool run_alive(const char *run_id)
 {
 	char *path = xasprintf(RUNS_DIR "/%s.pid", run_id);
 	FILE *f = fopen(path, "r");
 	int pid = 0;
+	unsigned long long start = 0;
 	bool alive = false;
 
 	if (f) {
-		if (fscanf(f, "%d", &pid) == 1 && pid > 0)
+		int got = fscanf(f, "%d %llu", &pid, &start);
+		if (got >= 1 && pid > 0)
 			alive = kill(pid, 0) == 0 || errno == EPERM;
+		if (alive && got == 2)
+			alive = process_start(pid) == start;
 		fclose(f);
 		if (!alive)
 			unlink(path);
@@ -110,6 +120,10 @@ int cmd_clean(int argc, char **argv)
 			kept++;
 			continue;
 		}
+		/* a process inside would keep the namespace alive, nameless and unseen */
+		int killed = netns_kill_strays(run_id);
+		if (killed && !json_out)
+			printf("killed   %d process%s in %s\n", killed, killed == 1 ? "" : "es", d->d_name);
 		char *args[] = { "ip", "netns", "delete", d->d_name, NULL };
 		if (run_wait(args, NULL, NULL) == 0) {
 			if (!json_out)

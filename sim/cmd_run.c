@@ -16,6 +16,7 @@
 #include "json.h"
 #include "lab.h"
 #include "launch.h"
+#include "nest.h"
 #include "paths.h"
 #include "report.h"
 #include "run.h"
@@ -393,11 +394,29 @@ static void catch_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* What the inner process of a run needs (nest.h). */
+struct body {
+	struct options *opt;
+	char **names;
+	size_t nnames;
+};
+
+/* run_body - in the run's own namespaces: every lab, and the JSON and JUnit around them. */
+static int run_body(void *arg)
+{
+	struct body *b = arg;
+
+	if (open_outputs(b->opt) < 0)
+		return EXIT_USAGE;
+	catch_signals();
+	int status = b->nnames ? run_labs(b->opt, b->names, b->nnames) : EXIT_USAGE;
+	return close_outputs(b->opt, status);
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct options opt = { 0 };
-	char **names = NULL;
-	size_t nnames = 0;
+	struct body body = { .opt = &opt };
 	const char *why;
 	int status = parse_options(argc, argv, &opt);
 
@@ -410,22 +429,18 @@ int cmd_run(int argc, char **argv)
 		status = EXIT_ENV;
 		goto out;
 	}
-	if (open_outputs(&opt) < 0) {
-		status = EXIT_USAGE;
-		goto out;
-	}
-	catch_signals();
 	if (opt.all) {
-		names = lab_names(&nnames);
-		if (!nnames)
+		body.names = lab_names(&body.nnames);
+		if (!body.nnames)
 			pl_warn("no labs found in %s", labs_dir() ? labs_dir() : "(no scenarios folder)");
 	} else {
 		for (int i = optind; i < argc; i++)
-			add(&names, &nnames, xstrdup(argv[i]));
+			add(&body.names, &body.nnames, xstrdup(argv[i]));
 	}
-	status = nnames ? run_labs(&opt, names, nnames) : EXIT_USAGE;
-	status = close_outputs(&opt, status);
-	free_strings(names, nnames);
+	status = nest_run(run_body, &body);
+	if (status < 0)
+		status = EXIT_ENV;
+	free_strings(body.names, body.nnames);
 out:
 	free(opt.params);
 	free(opt.use);

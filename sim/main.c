@@ -16,7 +16,8 @@ static const struct cmd {
 	{ "run",   cmd_run,   "run a lab (or --all) and check its expectations" },
 	{ "list",  cmd_list,  "list the labs and what each shows" },
 	{ "flows", cmd_flows, "print the connections in pcap files" },
-	{ "clean", cmd_clean, "remove what an interrupted run left behind" },
+	{ "ps",    cmd_ps,    "list the runs going on now" },
+	{ "clean", cmd_clean, "remove what runs of older portlab versions left behind" },
 };
 
 static int usage(FILE *out)

@@ -231,7 +231,7 @@ int run_lab(struct lab *lab, const struct run_options *opt, struct run_result *r
 			    .nuse = opt->nuse, .progress = opt->progress,
 			    .interrupted = opt->interrupted },
 	};
-	char *pidfile = register_run(run_id);
+	char *pidfile = register_run(run_id, lab->name, res->dir);
 	int status = exercise(&e, res, opt);
 	runner_kill(&e.runner);
 	capture_stop(&e.caps);

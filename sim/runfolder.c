@@ -76,7 +76,28 @@ const char *captures_root(const char *root)
 	return "captures";
 }
 
-char *register_run(const char *run_id)
+unsigned long long process_start(pid_t pid)
+{
+	char path[64], buf[1024];
+	unsigned long long start = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* the command name may hold blanks and parentheses: count fields after the last ')' */
+	char *p = strrchr(buf, ')');
+	if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
+			"%*d %*d %*d %*d %llu", &start) != 1)
+		start = 0;
+	return start;
+}
+
+char *register_run(const char *run_id, const char *lab, const char *dir)
 {
 	char *path = xasprintf(RUNS_DIR "/%s.pid", run_id);
 	FILE *f;
@@ -86,7 +107,8 @@ char *register_run(const char *run_id)
 		return path;
 	}
 	f = fopen(path, "w");
-	if (!f || fprintf(f, "%d\n", (int)getpid()) < 0 || fclose(f) != 0)
+	if (!f || fprintf(f, "%d %llu\n%s\n%s\n", (int)getpid(), process_start(getpid()), lab,
+			  dir) < 0 || fclose(f) != 0)
 		pl_warn_errno("%s", path);
 	return path;
 }

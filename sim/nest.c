@@ -1,0 +1,158 @@
+/* nest.c - the outer and inner processes of a run (see nest.h). */
+#include "nest.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "netns.h"
+#include "util.h"
+
+static volatile sig_atomic_t inner_pid;
+
+/* pass_on - the outer process's handler: the inner one decides how to stop. */
+static void pass_on(int sig)
+{
+	if (inner_pid > 0)
+		kill(inner_pid, sig);
+}
+
+/* private_tmpfs - an empty tmpfs of our own on PATH (made if missing); 0 or -1 after saying why. */
+static int private_tmpfs(const char *path)
+{
+	if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+		pl_warn_errno("mkdir %s", path);
+		return -1;
+	}
+	if (mount("portlab", path, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=4m") < 0) {
+		pl_warn_errno("mount a private tmpfs on %s", path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * become_inner - in the new PID namespace: die with the outer process, then
+ * make the mounts of our own that every lab namespace will hang on.
+ * ALIVE is the read end of a pipe the outer process holds open.
+ */
+static int become_inner(int alive)
+{
+	struct pollfd p = { .fd = alive, .events = POLLIN };
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
+		pl_warn_errno("prctl(PR_SET_PDEATHSIG)");
+		return -1;
+	}
+	if (poll(&p, 1, 0) > 0) /* the outer process died before the line above */
+		_exit(128 + SIGKILL);
+	/* nothing we mount may reach the machine's mount namespace */
+	if (unshare(CLONE_NEWNS) < 0) {
+		pl_warn_errno("make the run's mount namespace");
+		return -1;
+	}
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		pl_warn_errno("make the mounts private");
+		return -1;
+	}
+	/* a /proc of this PID namespace, so that the pids fork() returns are the ones in /proc */
+	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+		pl_warn_errno("mount /proc for the run's PID namespace");
+		return -1;
+	}
+	if (private_tmpfs(NETNS_DIR) < 0 || private_tmpfs(RUNS_DIR) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * announce - hold an abstract unix socket named portlab/run/<outer>/<inner>,
+ * so that 'portlab ps' can find the run and enter it through
+ * /proc/<inner>/root. The kernel removes the name when we die: nothing to clean.
+ */
+static int announce(pid_t inner)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int len = snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1, NEST_ANNOUNCE "%d/%d",
+			   (int)getpid(), (int)inner);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa,
+			   (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)len)) < 0)
+		pl_warn_errno("announce the run for 'portlab ps'");
+	return fd;
+}
+
+/* wait_inner - pass stop signals on until the inner process ends; its exit status. */
+static int wait_inner(pid_t pid)
+{
+	static const int stops[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct sigaction sa = { .sa_handler = pass_on };
+	int status;
+
+	sigemptyset(&sa.sa_mask);
+	inner_pid = pid;
+	for (size_t i = 0; i < sizeof(stops) / sizeof(stops[0]); i++)
+		sigaction(stops[i], &sa, NULL);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			pl_warn_errno("waitpid");
+			return EXIT_FAILURE;
+		}
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+int nest_run(int (*body)(void *), void *arg)
+{
+	int alive[2];
+
+	if (pipe2(alive, O_CLOEXEC) < 0) {
+		pl_warn_errno("pipe");
+		return -1;
+	}
+	fflush(NULL);
+	/*
+	 * fork() into a new PID namespace, where the child is init. Not
+	 * unshare(CLONE_NEWPID): that would put every later child of ours
+	 * there too, and none can start once the inner process is gone.
+	 */
+	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid < 0) {
+		pl_warn_errno("make the run's PID namespace");
+		close(alive[0]);
+		close(alive[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(alive[1]);
+		if (become_inner(alive[0]) < 0)
+			_exit(3); /* EXIT_ENV: this machine cannot nest the run */
+		close(alive[0]);
+		int status = body(arg);
+		fflush(NULL);
+		_exit(status);
+	}
+	close(alive[0]);
+	int holder = announce(pid);
+	int status = wait_inner(pid);
+	if (holder >= 0)
+		close(holder);
+	close(alive[1]);
+	return status;
+}
