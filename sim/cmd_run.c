@@ -34,6 +34,7 @@ static void on_signal(int sig)
 
 struct options {
 	bool json, verbose, all;
+	bool rootless;   /* in a user namespace of our own: only our uid is mapped */
 	char **params;
 	size_t nparams;
 	char **use;
@@ -50,6 +51,7 @@ struct summary {
 	int status;
 	size_t passed, total;
 	double seconds;
+	bool skipped;
 };
 
 static void usage(FILE *out)
@@ -214,6 +216,38 @@ static void print_run(struct options *opt, const struct run_result *res, size_t 
 		report_junit(opt->junit, res);
 }
 
+/*
+ * rootless_skip - why LAB cannot run rootless, or NULL: a program that runs
+ * as another user needs that uid mapped in our user namespace, and an
+ * ordinary user can map only its own.
+ */
+static char *rootless_skip(const struct lab *lab)
+{
+	for (size_t i = 0; i < lab->nsteps; i++)
+		if (lab->steps[i].user)
+			return xasprintf("%s:%d runs %s as user %s: a rootless run maps only your own "
+					 "uid; run this lab with sudo", lab->file, lab->steps[i].line,
+					 lab->steps[i].role, lab->steps[i].user);
+	return NULL;
+}
+
+/* print_skip - lab NAME was skipped for WHY, in every output asked for. */
+static void print_skip(struct options *opt, const char *name, const char *why)
+{
+	if (opt->json) {
+		json_begin_object(&opt->out, NULL);
+		json_string(&opt->out, "format", RESULT_FORMAT);
+		json_string(&opt->out, "lab", name);
+		json_int(&opt->out, "status", EXIT_PASS);
+		json_string(&opt->out, "skipped", why);
+		json_end_object(&opt->out);
+	} else {
+		printf("lab %s: SKIP: %s\n", name, why);
+	}
+	if (opt->junit)
+		report_junit_skip(opt->junit, name, why);
+}
+
 /* run_one - read, run and report lab NAME; returns its exit status. */
 static int run_one(const char *name, struct options *opt, size_t nlabs, struct summary *sum)
 {
@@ -228,6 +262,14 @@ static int run_one(const char *name, struct options *opt, size_t nlabs, struct s
 		print_error(opt, name, EXIT_USAGE, error);
 		free(error);
 		return EXIT_USAGE;
+	}
+	char *skip = opt->rootless ? rootless_skip(lab) : NULL;
+	if (skip) {
+		print_skip(opt, name, skip);
+		sum->skipped = true;
+		free(skip);
+		lab_free(lab);
+		return EXIT_PASS;
 	}
 	int status = run_lab(lab, &ropt, &res);
 	if (status == EXIT_PASS || status == EXIT_FAIL) {
@@ -260,8 +302,9 @@ static void print_summary(const struct summary *sums, size_t n)
 	       "SECONDS");
 	for (size_t i = 0; i < n; i++)
 		printf("  %-*s  %-6s  %4zu of %-5zu %7.1f\n", width, sums[i].name,
-		       sums[i].status == EXIT_PASS ? "PASS" : sums[i].status == EXIT_FAIL ? "FAIL" :
-		       "ERROR", sums[i].passed, sums[i].total, sums[i].seconds);
+		       sums[i].skipped ? "SKIP" : sums[i].status == EXIT_PASS ? "PASS" :
+		       sums[i].status == EXIT_FAIL ? "FAIL" : "ERROR", sums[i].passed, sums[i].total,
+		       sums[i].seconds);
 }
 
 /* open_outputs - the JSON document's head and the JUnit file; 0 or -1 after saying why. */
@@ -423,12 +466,13 @@ int cmd_run(int argc, char **argv)
 	if (status >= 0)
 		goto out;
 	why = missing_privilege();
-	if (why) {
-		pl_warn("labs need root: building network namespaces and capturing needs %s. "
-			"Run it as root (sudo %s run ...).", why, "portlab");
+	if (why && geteuid() == 0) { /* root, yet without capabilities: a container, say */
+		pl_warn("labs need %s (building network namespaces and capturing), which this "
+			"root lacks", why);
 		status = EXIT_ENV;
 		goto out;
 	}
+	opt.rootless = why != NULL; /* an ordinary user: a user namespace of our own */
 	if (opt.all) {
 		body.names = lab_names(&body.nnames);
 		if (!body.nnames)
@@ -437,7 +481,7 @@ int cmd_run(int argc, char **argv)
 		for (int i = optind; i < argc; i++)
 			add(&body.names, &body.nnames, xstrdup(argv[i]));
 	}
-	status = nest_run(run_body, &body);
+	status = nest_run(run_body, &body, opt.rootless);
 	if (status < 0)
 		status = EXIT_ENV;
 	free_strings(body.names, body.nnames);

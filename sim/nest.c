@@ -34,6 +34,13 @@ static void pass_on(int sig)
 /* private_tmpfs - an empty tmpfs of our own on PATH (made if missing); 0 or -1 after saying why. */
 static int private_tmpfs(const char *path)
 {
+	if (mkdir(path, 0755) < 0 && (errno == EACCES || errno == EPERM)) {
+		/* rootless, and the machine has no /run/netns yet: a /run of our own */
+		if (mount("portlab", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=4m") < 0) {
+			pl_warn_errno("mount a private tmpfs on /run");
+			return -1;
+		}
+	}
 	if (mkdir(path, 0755) < 0 && errno != EEXIST) {
 		pl_warn_errno("mkdir %s", path);
 		return -1;
@@ -60,9 +67,14 @@ static int become_inner(int alive)
 	}
 	if (poll(&p, 1, 0) > 0) /* the outer process died before the line above */
 		_exit(128 + SIGKILL);
-	/* nothing we mount may reach the machine's mount namespace */
-	if (unshare(CLONE_NEWNS) < 0) {
-		pl_warn_errno("make the run's mount namespace");
+	/*
+	 * Nothing we mount may reach the machine's mount namespace, and nothing
+	 * we do may touch its network: the inner process has a network
+	 * namespace of its own (only lo, down), which 'ip netns' returns to
+	 * after making each host; rootless, it must be one our user namespace owns.
+	 */
+	if (unshare(CLONE_NEWNS | CLONE_NEWNET) < 0) {
+		pl_warn_errno("make the run's mount and network namespaces");
 		return -1;
 	}
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
@@ -97,6 +109,41 @@ static int announce(pid_t inner)
 	return fd;
 }
 
+/* write_file - TEXT into PATH; 0 or -1 after saying why. */
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : write(fd, text, strlen(text));
+
+	if (n != (ssize_t)strlen(text)) {
+		pl_warn_errno("write %s", path);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return close(fd);
+}
+
+/*
+ * map_root - in the user namespace of process PID, our own uid and gid are
+ * root (the only ids an ordinary user may map without newuidmap).
+ */
+static int map_root(pid_t pid)
+{
+	char path[64], map[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
+	if (write_file(path, "deny") < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
+	snprintf(map, sizeof(map), "0 %d 1", (int)getuid());
+	if (write_file(path, map) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
+	snprintf(map, sizeof(map), "0 %d 1", (int)getgid());
+	return write_file(path, map);
+}
+
 /* wait_inner - pass stop signals on until the inner process ends; its exit status. */
 static int wait_inner(pid_t pid)
 {
@@ -118,37 +165,59 @@ static int wait_inner(pid_t pid)
 	return WEXITSTATUS(status);
 }
 
-int nest_run(int (*body)(void *), void *arg)
+/* inner - the inner process: wait for its ids when ROOTLESS, nest, run BODY; never returns. */
+static void inner(int alive, int mapped, int (*body)(void *), void *arg)
 {
-	int alive[2];
+	char go;
 
-	if (pipe2(alive, O_CLOEXEC) < 0) {
+	if (mapped >= 0 && read(mapped, &go, 1) != 1)
+		_exit(3); /* the outer process could not map our ids: it said why */
+	if (become_inner(alive) < 0)
+		_exit(3); /* EXIT_ENV: this machine cannot nest the run */
+	close(alive);
+	int status = body(arg);
+	fflush(NULL);
+	_exit(status);
+}
+
+int nest_run(int (*body)(void *), void *arg, bool rootless)
+{
+	int alive[2], mapped[2] = { -1, -1 };
+
+	if (pipe2(alive, O_CLOEXEC) < 0 || (rootless && pipe2(mapped, O_CLOEXEC) < 0)) {
 		pl_warn_errno("pipe");
 		return -1;
 	}
 	fflush(NULL);
 	/*
-	 * fork() into a new PID namespace, where the child is init. Not
-	 * unshare(CLONE_NEWPID): that would put every later child of ours
-	 * there too, and none can start once the inner process is gone.
+	 * fork() into a new PID namespace, where the child is init (and,
+	 * rootless, into a user namespace where it is root). Not unshare():
+	 * that would put every later child of ours there too, and none can
+	 * start once the inner process is gone.
 	 */
-	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL, NULL);
+	long flags = CLONE_NEWPID | (rootless ? CLONE_NEWUSER : 0);
+	pid_t pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
 	if (pid < 0) {
-		pl_warn_errno("make the run's PID namespace");
-		close(alive[0]);
-		close(alive[1]);
+		if (rootless)
+			pl_warn_errno("labs need root or unprivileged user namespaces, and making a "
+				      "user namespace failed");
+		else
+			pl_warn_errno("make the run's PID namespace");
 		return -1;
 	}
 	if (pid == 0) {
 		close(alive[1]);
-		if (become_inner(alive[0]) < 0)
-			_exit(3); /* EXIT_ENV: this machine cannot nest the run */
-		close(alive[0]);
-		int status = body(arg);
-		fflush(NULL);
-		_exit(status);
+		if (rootless)
+			close(mapped[1]);
+		inner(alive[0], mapped[0], body, arg);
 	}
 	close(alive[0]);
+	if (rootless) {
+		close(mapped[0]);
+		if (map_root(pid) == 0 && write(mapped[1], "", 1) != 1)
+			pl_warn_errno("start the run");
+		close(mapped[1]);
+	}
 	int holder = announce(pid);
 	int status = wait_inner(pid);
 	if (holder >= 0)

@@ -13,6 +13,8 @@
 #ifndef PORTLAB_NEST_H
 #define PORTLAB_NEST_H
 
+#include <stdbool.h>
+
 /* The name, in the abstract unix socket namespace, under which a nested run is announced. */
 #define NEST_ANNOUNCE "portlab/run/"
 
@@ -20,8 +22,11 @@
  * nest_run - run BODY(ARG) in the inner process and return its exit
  * status (128 + N when a signal N ended it). Signals that ask portlab to
  * stop are passed on to the inner process, which takes its labs down.
- * Returns -1 after saying why when the namespaces cannot be made.
+ * ROOTLESS: portlab is not root, so the inner process is also made root of
+ * a new user namespace (our uid and gid mapped to 0), which owns every
+ * namespace of the run. Returns -1 after saying why when the namespaces
+ * cannot be made.
  */
-int nest_run(int (*body)(void *), void *arg);
+int nest_run(int (*body)(void *), void *arg, bool rootless);
 
 #endif

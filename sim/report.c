@@ -375,6 +375,18 @@ void report_junit_error(FILE *out, const char *name, const char *error)
 	fputs("</error>\n    </testcase>\n  </testsuite>\n", out);
 }
 
+void report_junit_skip(FILE *out, const char *name, const char *why)
+{
+	fputs("  <testsuite name=\"", out);
+	xml_text(out, name);
+	fputs("\" tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"1\" time=\"0.000\">\n"
+	      "    <testcase classname=\"portlab.", out);
+	xml_text(out, name);
+	fputs("\" name=\"the lab can run\" time=\"0.000000\">\n      <skipped message=\"", out);
+	xml_text(out, why);
+	fputs("\"/>\n    </testcase>\n  </testsuite>\n", out);
+}
+
 static void json_verdicts(struct json *j, const struct run_result *o)
 {
 	json_begin_array(j, "verdicts");

@@ -31,5 +31,7 @@ void report_json_value(struct json *j, const struct run_result *o);
 void report_junit(FILE *out, const struct run_result *o);
 /* report_junit_error - a <testsuite> for lab NAME that could not run, with ERROR as its <error>. */
 void report_junit_error(FILE *out, const char *name, const char *error);
+/* report_junit_skip - a <testsuite> for lab NAME that was skipped, and WHY. */
+void report_junit_skip(FILE *out, const char *name, const char *why);
 
 #endif

@@ -2,6 +2,7 @@
 #include "runfolder.h"
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,29 +52,62 @@ int mkdirs(const char *path)
 	return 0;
 }
 
+/* writable - may we make files in PATH, or make PATH in its parent? */
+static bool writable(const char *path)
+{
+	if (access(path, F_OK) == 0)
+		return access(path, W_OK | X_OK) == 0;
+	char *parent = xstrdup(path), *slash = strrchr(parent, '/');
+	if (slash)
+		*slash = '\0';
+	bool ok = access(slash ? parent : ".", W_OK | X_OK) == 0;
+	free(parent);
+	return ok;
+}
+
+/* state_dir - $XDG_STATE_HOME/portlab, or ~/.local/state/portlab: a user's own place. */
+static const char *state_dir(void)
+{
+	static char buf[4096];
+	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+
+	if (xdg && *xdg)
+		snprintf(buf, sizeof(buf), "%s/portlab", xdg);
+	else
+		snprintf(buf, sizeof(buf), "%s/.local/state/portlab", home && *home ? home : "/tmp");
+	return buf;
+}
+
+/* default_captures - the captures/ folder beside the labs, as people would type it, in BUF. */
+static const char *default_captures(char *buf, size_t size)
+{
+	/* the captures/ folder beside scenarios/, in a source tree */
+	char *try = xasprintf("%s/../captures", labs_dir() ? labs_dir() : exe_dir());
+	char *real = realpath(try, NULL);
+	char cwd[4096];
+	free(try);
+	if (real && strlen(real) < size) {
+		/* say it as people typed their way here: relative to where they are */
+		size_t n = getcwd(cwd, sizeof(cwd)) ? strlen(cwd) : 0;
+		if (n && !strncmp(real, cwd, n) && real[n] == '/')
+			snprintf(buf, size, "%s", real + n + 1);
+		else
+			snprintf(buf, size, "%s", real);
+		free(real);
+		return buf;
+	}
+	free(real);
+	return "captures";
+}
+
 const char *captures_root(const char *root)
 {
 	static char buf[4096];
 
 	if (root)
 		return root;
-	/* the captures/ folder beside scenarios/, in a source tree */
-	char *try = xasprintf("%s/../captures", labs_dir() ? labs_dir() : exe_dir());
-	char *real = realpath(try, NULL);
-	char cwd[4096];
-	free(try);
-	if (real && strlen(real) < sizeof(buf)) {
-		/* say it as people typed their way here: relative to where they are */
-		size_t n = getcwd(cwd, sizeof(cwd)) ? strlen(cwd) : 0;
-		if (n && !strncmp(real, cwd, n) && real[n] == '/')
-			snprintf(buf, sizeof(buf), "%s", real + n + 1);
-		else
-			snprintf(buf, sizeof(buf), "%s", real);
-		free(real);
-		return buf;
-	}
-	free(real);
-	return "captures";
+	const char *beside = default_captures(buf, sizeof(buf));
+	return writable(beside) ? beside : state_dir();
 }
 
 unsigned long long process_start(pid_t pid)
