@@ -5,6 +5,7 @@
 #   make test       ./run-tests: install what is missing, build with ASan/UBSan, run pytest
 #   make check      build with ASan/UBSan and run pytest, installing nothing
 #   make bench      benchmarks (docs/benchmarks.md)
+#   make soak       300 runs stopped by signals at random moments: nothing may be left
 #   make install    PREFIX=/usr/local DESTDIR=...
 
 CC      ?= cc
@@ -70,6 +71,11 @@ check:
 	$(MAKE) O=$(O)/san SAN=1 all
 	PORTLAB=$(abspath $(O)/san/portlab) $(PYTHON) -m pytest -q harness
 
+# signals at random moments, 300 runs: nothing may be left (harness/test_faults.py)
+soak:
+	$(MAKE) O=$(O)/san SAN=1 all
+	PORTLAB_FAULT_RUNS=300 PORTLAB=$(abspath $(O)/san/portlab) $(PYTHON) -m pytest -q harness/test_faults.py
+
 bench: all
 	$(PYTHON) bench/bench.py $(O)/portlab
 
@@ -84,4 +90,4 @@ install: all
 clean:
 	rm -rf $(O)
 
-.PHONY: all run check test bench install clean FORCE
+.PHONY: all run check test bench soak install clean FORCE
