@@ -110,8 +110,8 @@ static void take_down(struct engine *e, const char *run_id)
 			left == 1 ? "" : "s", run_id, left == 1 ? "is" : "are");
 }
 
-/* exercise - build, capture, run the steps, drain; returns an exit status, or -1 to go on. */
-static int exercise(struct engine *e, struct run_result *res, const struct run_options *opt)
+/* set_up - build the network and start capturing; an exit status, or -1 to go on. */
+static int set_up(struct engine *e, struct run_result *res, const struct run_options *opt)
 {
 	double t0 = now_seconds();
 
@@ -120,16 +120,12 @@ static int exercise(struct engine *e, struct run_result *res, const struct run_o
 	if (rc < 0)
 		return rc == TOPO_LAB_ERROR ? EXIT_USAGE : EXIT_ENV;
 	res->build_seconds = now_seconds() - t0;
-	if (*opt->interrupted)
+	if (*opt->interrupted) {
+		res->interrupted = true;
 		return -1;
+	}
 	if (capture_all(&e->caps, res->lab, res->run_id, res->dir) < 0)
 		return EXIT_ENV;
-	t0 = now_seconds();
-	if (runner_run(&e->runner) < 0)
-		res->interrupted = true;
-	res->run_seconds = now_seconds() - t0;
-	capture_stop(&e->caps);
-	take_down(e, res->run_id);
 	return -1;
 }
 
@@ -206,10 +202,23 @@ static void keep_runner(struct run_result *res, struct runner *r)
 	r->nproblems = r->nnotes = 0;
 }
 
-int run_lab(struct lab *lab, const struct run_options *opt, struct run_result *res)
+struct session {
+	struct engine e;
+	struct run_result *res;
+	const struct run_options *opt;
+	char *pidfile;
+	bool made_parent;
+	int status;              /* an exit status once set-up failed; -1 while it goes on */
+	size_t next;             /* the next step of the lab to run */
+	double steps_started;
+};
+
+/* open_folder - the run's id, folder and time; 0, or -1 when the folder cannot be made. */
+static int open_folder(struct session *s, struct lab *lab)
 {
 	char run_id[RUN_ID_LEN + 1];
-	const char *root = captures_root(opt->captures_root);
+	const char *root = captures_root(s->opt->captures_root);
+	struct run_result *res = s->res;
 
 	memset(res, 0, sizeof(*res));
 	res->lab = lab;
@@ -218,38 +227,122 @@ int run_lab(struct lab *lab, const struct run_options *opt, struct run_result *r
 	res->dir = xasprintf("%s/%s/%s", root, lab->name, run_id);
 	res->started = iso_now();
 	char *parent = xasprintf("%s/%s", root, lab->name);
-	bool made_parent = access(parent, F_OK) != 0;
+	s->made_parent = access(parent, F_OK) != 0;
 	free(parent);
-	if (mkdirs(res->dir) < 0)
-		return EXIT_ENV;
-	if (opt->progress)
-		fprintf(stderr, "portlab: lab %s, run %s: building %zu hosts\n", lab->name, run_id,
-			lab->nhosts);
+	return mkdirs(res->dir);
+}
 
-	struct engine e = {
-		.runner = { .lab = lab, .run_id = res->run_id, .dir = res->dir, .use = opt->use,
-			    .nuse = opt->nuse, .progress = opt->progress,
-			    .interrupted = opt->interrupted },
-	};
-	char *pidfile = register_run(run_id, lab->name, res->dir);
-	int status = exercise(&e, res, opt);
-	runner_kill(&e.runner);
-	capture_stop(&e.caps);
-	if (e.built)
-		take_down(&e, run_id);
-	res->interrupted |= *opt->interrupted != 0;
+struct session *session_open(struct lab *lab, const struct run_options *opt,
+			     struct run_result *res)
+{
+	struct session *s = xcalloc(1, sizeof(*s));
+
+	s->res = res;
+	s->opt = opt;
+	if (open_folder(s, lab) < 0) {
+		s->status = EXIT_ENV;
+		return s;
+	}
+	if (opt->progress)
+		fprintf(stderr, "portlab: lab %s, run %s: building %zu hosts\n", lab->name,
+			res->run_id, lab->nhosts);
+	s->e.runner = (struct runner){ .lab = lab, .run_id = res->run_id, .dir = res->dir,
+				       .use = opt->use, .nuse = opt->nuse,
+				       .progress = opt->progress, .interrupted = opt->interrupted };
+	s->pidfile = register_run(res->run_id, lab->name, res->dir);
+	s->status = set_up(&s->e, res, opt);
+	s->steps_started = now_seconds();
+	return s;
+}
+
+int session_steps(struct session *s, size_t upto)
+{
+	const struct lab *lab = s->res->lab;
+
+	if (s->status >= 0 || s->res->interrupted)
+		return -1;
+	if (upto > lab->nsteps)
+		upto = lab->nsteps;
+	while (s->next < upto) {
+		int rc = runner_step(&s->e.runner, s->next++);
+		if (rc < 0) {
+			s->res->interrupted = true;
+			return -1;
+		}
+		if (rc > 0) { /* the steps after a failed one cannot hold: skip them all */
+			runner_problem(&s->e.runner, "the remaining steps were not run");
+			s->next = lab->nsteps;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+size_t session_next_step(const struct session *s)
+{
+	return s->next;
+}
+
+int session_idle(struct session *s, int wait_ms)
+{
+	return runner_idle(&s->e.runner, wait_ms);
+}
+
+void session_hold_programs(struct session *s)
+{
+	for (size_t i = 0; i < s->e.runner.nprocs; i++)
+		s->e.runner.procs[i].deadline = 1e300; /* an interactive lab stays up */
+}
+
+/* wait_programs - let the background programs end within their timeouts, or stop them now. */
+static void wait_programs(struct session *s, bool stop)
+{
+	struct runner *r = &s->e.runner;
+
+	if (stop) {
+		runner_stop_all(r, 1.0);
+		return;
+	}
+	if (!s->res->interrupted && runner_wait_all(r) < 0)
+		s->res->interrupted = true;
+}
+
+int session_close(struct session *s, bool stop_programs)
+{
+	struct run_result *res = s->res;
+	int status = s->status;
+
+	if (status < 0)
+		wait_programs(s, stop_programs);
+	res->run_seconds = now_seconds() - s->steps_started;
+	runner_kill(&s->e.runner);
+	capture_stop(&s->e.caps);
+	if (s->e.built)
+		take_down(&s->e, res->run_id);
+	res->interrupted |= *s->opt->interrupted != 0;
 	if (status < 0) { /* the run went its whole way: keep what it measured */
-		keep_runner(res, &e.runner);
-		keep_captures(res, &e.caps);
+		keep_runner(res, &s->e.runner);
+		keep_captures(res, &s->e.caps);
 		if (!res->interrupted) /* half a run proves nothing */
 			judge_run(res);
 		status = res->passed ? EXIT_PASS : EXIT_FAIL;
 	}
-	unregister_run(pidfile);
-	give_back(res->dir, made_parent);
-	capture_free(&e.caps);
-	runner_free(&e.runner);
+	if (s->pidfile)
+		unregister_run(s->pidfile);
+	if (res->dir)
+		give_back(res->dir, s->made_parent);
+	capture_free(&s->e.caps);
+	runner_free(&s->e.runner);
+	free(s);
 	return status;
+}
+
+int run_lab(struct lab *lab, const struct run_options *opt, struct run_result *res)
+{
+	struct session *s = session_open(lab, opt, res);
+
+	session_steps(s, lab->nsteps);
+	return session_close(s, false);
 }
 
 void run_result_free(struct run_result *r)

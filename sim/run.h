@@ -92,6 +92,26 @@ struct run_options {
 int run_lab(struct lab *lab, const struct run_options *opt, struct run_result *res);
 void run_result_free(struct run_result *res);
 
+/*
+ * A run taken one piece at a time, for labs that stay up (portlab up):
+ * session_open builds and starts capturing, session_steps runs the lab's
+ * steps up to (not including) UPTO, session_close stops what still runs,
+ * takes the lab down and judges, like the end of run_lab.
+ */
+struct session;
+struct session *session_open(struct lab *lab, const struct run_options *opt,
+			     struct run_result *res);
+/* session_steps - 0 when the steps ran, 1 when one failed and the rest were skipped, -1 when they cannot run. */
+int session_steps(struct session *s, size_t upto);
+/* session_next_step - the index of the next step session_steps would run. */
+size_t session_next_step(const struct session *s);
+/* session_idle - read programs' output and reap for up to WAIT_MS; -1 when interrupted. */
+int session_idle(struct session *s, int wait_ms);
+/* session_hold_programs - the programs running now have no timeout any more. */
+void session_hold_programs(struct session *s);
+/* session_close - STOP_PROGRAMS: stop them now, else wait for them (within their timeouts); the exit status. */
+int session_close(struct session *s, bool stop_programs);
+
 /* judge_run - every expectation of RES's lab, then portlab's own checks, into RES's verdicts. */
 void judge_run(struct run_result *res);
 

@@ -482,56 +482,62 @@ static void say_step(const struct runner *r, const struct lab_step *s)
 	}
 }
 
-int runner_run(struct runner *r)
+int runner_step(struct runner *r, size_t i)
 {
-	const struct lab *lab = r->lab;
-	int rc = 0;
+	const struct lab_step *s = &r->lab->steps[i];
+	struct proc *p;
 
-	for (size_t i = 0; i < lab->nsteps && rc == 0; i++) {
-		const struct lab_step *s = &lab->steps[i];
-		struct proc *p;
-
-		say_step(r, s);
-		switch (s->kind) {
-		case STEP_START:
-			if (!spawn(r, s))
-				rc = 1;
-			break;
-		case STEP_RUN:
-		case STEP_SOCKETS:
-			p = spawn(r, s);
-			if (!p)
-				rc = 1;
-			else if (wait_exit(r, p) < 0)
-				rc = -1;
-			break;
-		case STEP_WAIT_LISTEN:
-			rc = wait_listen(r, s);
-			break;
-		case STEP_WAIT_EXIT:
-			if (wait_exit(r, find_proc(r, s->role)) < 0)
-				rc = -1;
-			break;
-		case STEP_STOP:
-			p = find_proc(r, s->role);
-			if (p->running) {
-				p->stopped = true;
-				kill(-p->pid, SIGTERM);
-			}
-			if (wait_exit(r, p) < 0)
-				rc = -1;
-			break;
+	say_step(r, s);
+	switch (s->kind) {
+	case STEP_START:
+		return spawn(r, s) ? 0 : 1;
+	case STEP_RUN:
+	case STEP_SOCKETS:
+		p = spawn(r, s);
+		if (!p)
+			return 1;
+		return wait_exit(r, p) < 0 ? -1 : 0;
+	case STEP_WAIT_LISTEN:
+		return wait_listen(r, s);
+	case STEP_WAIT_EXIT:
+		return wait_exit(r, find_proc(r, s->role)) < 0 ? -1 : 0;
+	case STEP_STOP:
+		p = find_proc(r, s->role);
+		if (p->running) {
+			p->stopped = true;
+			kill(-p->pid, SIGTERM);
 		}
+		return wait_exit(r, p) < 0 ? -1 : 0;
 	}
-	if (rc > 0)
-		runner_problem(r, "the remaining steps were not run");
-	/* the background programs end on their own, each within its timeout */
-	for (size_t i = 0; i < r->nprocs && rc >= 0; i++)
+	return 0;
+}
+
+int runner_wait_all(struct runner *r)
+{
+	for (size_t i = 0; i < r->nprocs; i++)
 		if (wait_exit(r, &r->procs[i]) < 0)
-			rc = -1;
-	if (rc < 0)
-		runner_kill(r);
-	return rc < 0 ? -1 : 0;
+			return -1;
+	return 0;
+}
+
+int runner_idle(struct runner *r, int wait_ms)
+{
+	return pump(r, wait_ms);
+}
+
+void runner_stop_all(struct runner *r, double grace)
+{
+	double until = now_seconds() + grace;
+
+	for (size_t i = 0; i < r->nprocs; i++)
+		if (r->procs[i].running) {
+			r->procs[i].stopped = true;
+			kill(-r->procs[i].pid, SIGTERM);
+		}
+	for (size_t i = 0; i < r->nprocs; i++)
+		while (r->procs[i].running && now_seconds() < until)
+			pump(r, 10);
+	runner_kill(r);
 }
 
 void runner_kill(struct runner *r)

@@ -53,12 +53,17 @@ struct runner {
 void runner_problem(struct runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 
+/* runner_wait_all - until every program has ended (each within its timeout); -1 when interrupted. */
+int runner_wait_all(struct runner *r);
 /*
- * runner_run - run every step, then wait for the background programs.
- * Returns 0 when the steps ran (their failures are in problems), -1 when
- * interrupted.
+ * runner_step - run step I of the lab; 0 when it ran (its failures are in
+ * problems), 1 when the steps after it cannot run, -1 when interrupted.
  */
-int runner_run(struct runner *r);
+int runner_step(struct runner *r, size_t i);
+/* runner_idle - read programs' output, reap and enforce timeouts for up to WAIT_MS; -1 interrupted. */
+int runner_idle(struct runner *r, int wait_ms);
+/* runner_stop_all - SIGTERM every program still running, as a stop step would; SIGKILL after GRACE s. */
+void runner_stop_all(struct runner *r, double grace);
 /* runner_kill - kill every program still running (and its children). */
 void runner_kill(struct runner *r);
 void runner_free(struct runner *r);
