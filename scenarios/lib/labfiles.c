@@ -90,6 +90,8 @@ const char *lab_path(const char *name, char *buf, size_t len)
 	char *slash, *lab;
 	ssize_t n;
 
+	if (strchr(name, '/')) /* a path: used as it is */
+		return copy(buf, len, name);
 	if (env && *env && try_path(env, name, buf, len))
 		return buf;
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);

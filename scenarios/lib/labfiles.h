@@ -24,7 +24,7 @@ const char *run_folder(char *buf, size_t len);
  * folder (an installed tree keeps both together), else scenarios/<lab>
  * beside one of the folders above the program (a source tree: the program
  * is build/scenarios/<lab>/PROG). Returns BUF, or NULL after saying where
- * it looked.
+ * it looked. A NAME with a '/' in it is a path, used as it is.
  */
 const char *lab_path(const char *name, char *buf, size_t len);
 

@@ -340,7 +340,7 @@ static void read_reference(const char *path)
 		die(path);
 }
 
-/* add_difference - "[SECTION] PAIR: WHAT" to the list in BUF; counts it in *N. */
+/* add_difference - "[SECTION] PAIR | WHAT" to the list in BUF; counts it in *N. */
 static void add_difference(char *buf, size_t len, size_t *n, const char *section,
 			   const char *pair, const char *what)
 {
@@ -348,7 +348,7 @@ static void add_difference(char *buf, size_t len, size_t *n, const char *section
 
 	(*n)++;
 	if (used < len)
-		snprintf(buf + used, len - used, "%s[%s] %s: %s", used ? "; " : "", section,
+		snprintf(buf + used, len - used, "%s[%s] %s | %s", used ? "; " : "", section,
 			 pair, what);
 }
 
@@ -368,19 +368,19 @@ static size_t compare(char *buf, size_t len)
 				r = &reference[k];
 		if (!r) {
 			add_difference(buf, len, &n, m->section, m->pair,
-				       "not in the reference");
+				       "? (not in the reference)");
 			continue;
 		}
 		r->seen = m->seen = 1;
 		if (strcmp(r->result, m->result)) {
-			snprintf(what, sizeof(what), "%s, reference %s", m->result, r->result);
+			snprintf(what, sizeof(what), "%s (reference: %s)", m->result, r->result);
 			add_difference(buf, len, &n, m->section, m->pair, what);
 		}
 	}
 	for (size_t k = 0; k < nreference; k++)
 		if (!reference[k].seen)
 			add_difference(buf, len, &n, reference[k].section, reference[k].pair,
-				       "in the reference, not measured");
+				       "not measured (in the reference)");
 	return n;
 }
 
