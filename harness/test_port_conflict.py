@@ -32,6 +32,15 @@ TABLE = {
     "any6-v6only-then-any4": ("ok", None, "ok"),
     "any6-then-specific4": ("EADDRINUSE", None, None),
     "any6-then-specific6": ("EADDRINUSE", None, None),
+    "specific4-then-any6": ("EADDRINUSE", None, None),
+    "specific4-then-any6-v6only": ("ok", None, "ok"),
+    "loopback-then-mapped": ("EADDRINUSE", None, None),
+    "mapped-then-wildcard": ("EADDRINUSE", None, None),
+    "wildcard-then-mapped-v6only": ("EINVAL", None, None),
+    "specific6-then-any4": ("ok", None, "ok"),
+    "loopback6-then-loopback4": ("ok", None, "ok"),
+    "any6-v6only-then-any6": ("EADDRINUSE", None, None),
+    "any6-v6only-then-any6-v6only": ("EADDRINUSE", None, None),
     "reuseaddr-same-address-listening": ("EADDRINUSE", None, None),
     "reuseaddr-wildcard-then-specific-listening": ("EADDRINUSE", None, None),
     "bound-same-address": ("EADDRINUSE", None, None),
@@ -107,7 +116,10 @@ def test_refused_bind_leaves_socket_unbound(run):
 
 
 def test_v6only_is_set_as_the_row_says(run):
-    v6only = {("any4-then-any6-v6only", "second"), ("any6-v6only-then-any4", "first")}
+    v6only = {("any4-then-any6-v6only", "second"), ("any6-v6only-then-any4", "first"),
+              ("specific4-then-any6-v6only", "second"), ("wildcard-then-mapped-v6only", "second"),
+              ("any6-v6only-then-any6", "first"), ("any6-v6only-then-any6-v6only", "first"),
+              ("any6-v6only-then-any6-v6only", "second")}
     seen = 0
     for ev in run.events(role="table", call="setsockopt"):
         if not ev.get("option", "").startswith("IPV6_V6ONLY"):
@@ -116,7 +128,7 @@ def test_v6only_is_set_as_the_row_says(run):
         on = (ev["case"], ev["sock"]) in v6only
         assert ev["option"] == ("IPV6_V6ONLY=1" if on else "IPV6_V6ONLY=0"), ev
         assert ev["ok"], ev
-    assert seen == 7  # every IPv6 socket of the table says which it is
+    assert seen == 18  # every IPv6 socket of the table says which it is
 
 
 # ---- TIME_WAIT ---------------------------------------------------------------
