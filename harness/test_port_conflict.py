@@ -422,3 +422,18 @@ def test_another_kernel_fails_with_the_differing_cells(tmp_path):
     assert "[tcp: first listening] 0.0.0.0 | :: v6only | ok (reference: EADDRINUSE)" \
         in v["detail"]
     assert "[tcp: first listening] 192.0.2.10 | :: | EADDRINUSE (reference: ok)" in v["detail"]
+
+
+def test_handout_grid_is_generated_from_a_measured_table(run, bind_table):
+    """The handout's grid is what scripts/bind-grid makes of this run's table."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    (note,) = run.events(role="bind-table", call="bind-table")
+    out = subprocess.run([sys.executable, os.path.join(root, "scripts", "bind-grid"),
+                          note["file"]], capture_output=True, text=True, check=True).stdout
+    with open(os.path.join(root, "docs", "labs", LAB + ".md")) as f:
+        handout = f.read()
+    block = handout.split("<!-- bind-grid begin -->\n")[1].split("<!-- bind-grid end -->")[0]
+    # the first line names the table it was made from; the grids must match
+    generated, shown = out.splitlines()[1:], block.splitlines()[1:]
+    assert len([l for l in shown if l.startswith("| `")]) >= 3 * 11
+    assert shown == generated
