@@ -437,3 +437,22 @@ def test_handout_grid_is_generated_from_a_measured_table(run, bind_table):
     generated, shown = out.splitlines()[1:], block.splitlines()[1:]
     assert len([l for l in shown if l.startswith("| `")]) >= 3 * 11
     assert shown == generated
+
+
+@pytest.mark.parametrize("text", [
+    "192.0.2.10 then [::]: EADDRINUSE",
+    "192.0.2.10 then [::] v6only: bind works",
+    "127.0.0.1 then ::ffff:127.0.0.1: EADDRINUSE",
+    "::ffff:127.0.0.1 then 0.0.0.0: EADDRINUSE",
+    "::ffff:127.0.0.1 with V6ONLY: EINVAL",
+    "2001:db8::10 then 0.0.0.0: bind works",
+    "::1 then 127.0.0.1: bind works",
+    "[::] v6only then [::]: EADDRINUSE",
+    "[::] v6only twice: EADDRINUSE",
+    "every pair of the bind table was measured",
+    "the bind table is the reference table",
+])
+def test_named_teaching_verdicts(run, text):
+    """The verdicts a teacher points at are there by name, and hold."""
+    v = run.verdict(text)
+    assert v["passed"], v
