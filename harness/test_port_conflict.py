@@ -456,3 +456,61 @@ def test_named_teaching_verdicts(run, text):
     """The verdicts a teacher points at are there by name, and hold."""
     v = run.verdict(text)
     assert v["passed"], v
+
+
+# ---- the review of the reference, as code -------------------------------------
+# The handout's three rules, read from the kernel source (inet_bind_conflict,
+# inet_rcv_saddr_equal and its IPv4/IPv6 helpers, __inet6_bind), predict
+# every cell of the reference.
+
+ALL = "all"
+
+
+def covers(endpoint):
+    """(IPv4 addresses, IPv6 addresses) that a socket bound to ENDPOINT takes."""
+    addr, v6only = bare(endpoint).split()[0], "v6only" in endpoint.split()
+    if ":" not in addr:                                  # an IPv4 socket
+        return (ALL if addr == "0.0.0.0" else {addr}), set()
+    if addr.startswith("::ffff:"):                      # IPv4-mapped: IPv4 for the kernel
+        return {addr[len("::ffff:"):]}, set()
+    if addr == "::":                                     # V6ONLY only lets IPv4 go
+        return (set() if v6only else ALL), ALL
+    return set(), {addr}                                # a specific IPv6 address
+
+
+def meet(a, b):
+    return bool(a) and bool(b) and (a is ALL or b is ALL or bool(a & b))
+
+
+def overlap(first, second):
+    (a4, a6), (b4, b6) = covers(first), covers(second)
+    return meet(a4, b4) or meet(a6, b6)
+
+
+def predict(section, first, second):
+    """The second socket's answer, from the rules alone."""
+    def refused(ep):  # a mapped address on a V6ONLY socket
+        return "::ffff:" in ep and "v6only" in ep.split()
+    if refused(first):
+        return "first EINVAL"
+    if refused(second):
+        return "EINVAL"
+    if not overlap(first, second):
+        return "ok"
+    both = lambda w: w in first.split() and w in second.split()  # noqa: E731
+    if both("reuseport") and "other-user" not in second.split():
+        return "ok"                                   # one user: the port is shared
+    if both("reuseaddr"):
+        if section.startswith("udp"):
+            return "ok"                               # no listening state to protect
+        if "not listening" in section:
+            return "listen EADDRINUSE"                # bind() shares, listen() refuses
+    return "EADDRINUSE"
+
+
+def test_reference_follows_the_kernel_rules():
+    ref = read_bind_table(REF)
+    assert sum(len(c) for c in ref.values()) == len(SECTIONS) * len(ENDPOINTS) ** 2
+    wrong = {(s, a, b): (r, predict(s, a, b)) for s, cells in ref.items()
+             for (a, b), r in cells.items() if r != predict(s, a, b)}
+    assert wrong == {}
