@@ -273,6 +273,9 @@ def test_bind_table_labels_say_the_options(bind_table):
 
 def test_bind_table_is_the_reference(run, bind_table):
     assert bind_table == read_bind_table(REF)
+    (note,) = run.events(role="bind-table", call="bind-table")
+    assert not os.path.exists(os.path.join(os.path.dirname(note["file"]),
+                                           "bind-table-differences.txt"))
     v = run.verdict("the bind table is the reference table")
     assert v["passed"] and "none" in v["detail"], v
 
@@ -422,6 +425,11 @@ def test_another_kernel_fails_with_the_differing_cells(tmp_path):
     assert "[tcp: first listening] 0.0.0.0 | :: v6only | ok (reference: EADDRINUSE)" \
         in v["detail"]
     assert "[tcp: first listening] 192.0.2.10 | :: | EADDRINUSE (reference: ok)" in v["detail"]
+    # every difference, however many, is also in a file of the run folder
+    (run_dir,) = (tmp_path / "captures" / LAB).iterdir()
+    lines = (run_dir / "bind-table-differences.txt").read_text().splitlines()
+    assert lines == ["[tcp: first listening] 0.0.0.0 | :: v6only | ok (reference: EADDRINUSE)",
+                     "[tcp: first listening] 192.0.2.10 | :: | EADDRINUSE (reference: ok)"]
 
 
 def test_handout_grid_is_generated_from_a_measured_table(run, bind_table):
