@@ -28,6 +28,7 @@
  * usage: bind_table --addr4 A --addr6 A6 --port P --reference FILE
  *                   [--other-uid UID]
  */
+#include "celltable.h"
 #include "labfiles.h"
 #include "report.h"
 
@@ -230,172 +231,54 @@ static void measure(const struct section *s, const struct endpoint *first,
 		die("close");
 }
 
-/* One cell of the table: section, "FIRST | SECOND", and the answer. */
-struct cell {
-	const char *section;
-	char pair[200];
-	char result[48];
-	int seen;	/* compare(): matched by a cell of the other table */
-};
+static struct cell_table measured, reference;
 
-#define MAX_CELLS 4096
-
-static struct cell measured[MAX_CELLS], reference[MAX_CELLS];
-static size_t nmeasured, nreference;
-
-/* measure_all - every pair of every section into measured[]. */
+/* measure_all - every pair of every section into measured. */
 static void measure_all(void)
 {
-	char a[96], b[96];
+	char a[96], b[96], pair[200], result[48];
 
 	for (size_t s = 0; s < NSECTIONS; s++)
 		for (size_t i = 0; i < nendpoints; i++)
 			for (size_t k = 0; k < nendpoints; k++) {
-				struct cell *c = &measured[nmeasured++];
-
-				c->section = sections[s].title;
-				snprintf(c->pair, sizeof(c->pair), "%s | %s",
+				snprintf(pair, sizeof(pair), "%s | %s",
 					 label(&endpoints[i], sections[s].first_opts, a, sizeof(a)),
 					 label(&endpoints[k], sections[s].second_opts, b, sizeof(b)));
 				measure(&sections[s], &endpoints[i], &endpoints[k],
-					c->result, sizeof(c->result));
+					result, sizeof(result));
+				table_add(&measured, sections[s].title, pair, result);
 			}
 }
 
-/* write_table - measured[] to PATH, a [section] heading before each section. */
-static void write_table(const char *path)
+/*
+ * compare_with - the measured table against the reference at REFPATH; every
+ * difference also goes to DIFFPATH, which is removed when there is none.
+ * Reports the note "bind-table-compare".
+ */
+static void compare_with(const char *refpath, const char *diffpath)
 {
-	const char *section = NULL;
-	FILE *f = fopen(path, "w");
-
-	if (!f)
-		die(path);
-	fprintf(f, "# bind-table.txt: a first socket holds a port, a second socket binds it.\n"
-		"# FIRST | SECOND | RESULT (the second socket's answer; see bind_table.c)\n");
-	for (size_t i = 0; i < nmeasured; i++) {
-		if (measured[i].section != section)
-			fprintf(f, "\n[%s]\n", section = measured[i].section);
-		fprintf(f, "%s | %s\n", measured[i].pair, measured[i].result);
-	}
-	if (fclose(f) != 0)
-		die(path);
-}
-
-/* trim - TEXT without blanks at either end (in place). */
-static char *trim(char *text)
-{
+	char diffs[8192], said[8400];
+	FILE *all;
 	size_t n;
 
-	while (*text == ' ' || *text == '\t')
-		text++;
-	n = strlen(text);
-	while (n && strchr(" \t\r\n", text[n - 1]))
-		text[--n] = '\0';
-	return text;
-}
-
-/* intern - the section title equal to TITLE, or a copy of it kept for good. */
-static const char *intern(const char *title)
-{
-	for (size_t s = 0; s < NSECTIONS; s++)
-		if (!strcmp(sections[s].title, title))
-			return sections[s].title;
-	return strdup(title);
-}
-
-/* read_reference - PATH into reference[]; a bad line ends the program with its number. */
-static void read_reference(const char *path)
-{
-	char line[512];
-	const char *section = "";
-	int lineno = 0;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		die(path);
-	while (fgets(line, sizeof(line), f)) {
-		char *text = trim(line), *bar;
-		struct cell *c = &reference[nreference];
-
-		lineno++;
-		if (!*text || *text == '#')
-			continue;
-		if (*text == '[' && text[strlen(text) - 1] == ']') {
-			text[strlen(text) - 1] = '\0';
-			section = intern(text + 1);
-			continue;
-		}
-		bar = strrchr(text, '|');
-		if (!bar || bar == strchr(text, '|') || nreference == MAX_CELLS) {
-			fprintf(stderr, "%s:%d: want FIRST | SECOND | RESULT\n", path, lineno);
-			exit(1);
-		}
-		*bar = '\0';
-		c->section = section;
-		snprintf(c->pair, sizeof(c->pair), "%s", trim(text));
-		snprintf(c->result, sizeof(c->result), "%s", trim(bar + 1));
-		nreference++;
-	}
-	if (ferror(f) || fclose(f) != 0)
-		die(path);
-}
-
-/* Every difference, one a line, for a kernel that differs in many cells. */
-static FILE *differences;
-
-/* add_difference - "[SECTION] PAIR | WHAT" to the list in BUF and the file; counts it in *N. */
-static void add_difference(char *buf, size_t len, size_t *n, const char *section,
-			   const char *pair, const char *what)
-{
-	size_t used = strlen(buf);
-
-	(*n)++;
-	if (differences)
-		fprintf(differences, "[%s] %s | %s\n", section, pair, what);
-	if (used < len)
-		snprintf(buf + used, len - used, "%s[%s] %s | %s", used ? "; " : "", section,
-			 pair, what);
-}
-
-/* compare - measured[] against reference[]; the differences into BUF, their count returned. */
-static size_t compare(char *buf, size_t len)
-{
-	size_t n = 0;
-	char what[128];
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < nmeasured; i++) {
-		struct cell *m = &measured[i], *r = NULL;
-
-		for (size_t k = 0; k < nreference && !r; k++)
-			if (!reference[k].seen && !strcmp(reference[k].section, m->section) &&
-			    !strcmp(reference[k].pair, m->pair))
-				r = &reference[k];
-		if (!r) {
-			add_difference(buf, len, &n, m->section, m->pair,
-				       "? (not in the reference)");
-			continue;
-		}
-		r->seen = m->seen = 1;
-		if (strcmp(r->result, m->result)) {
-			snprintf(what, sizeof(what), "%s (reference: %s)", m->result, r->result);
-			add_difference(buf, len, &n, m->section, m->pair, what);
-		}
-	}
-	for (size_t k = 0; k < nreference; k++)
-		if (!reference[k].seen)
-			add_difference(buf, len, &n, reference[k].section, reference[k].pair,
-				       "not measured (in the reference)");
-	return n;
+	table_read(&reference, refpath);
+	all = fopen(diffpath, "w");
+	if (!all)
+		die(diffpath);
+	n = table_compare(&measured, &reference, diffs, sizeof(diffs), all);
+	if (fclose(all) != 0 || (!n && unlink(diffpath) < 0))
+		die(diffpath);
+	snprintf(said, sizeof(said), "%zu of %zu cells differ (all in "
+		 "bind-table-differences.txt): %s", n, measured.n, diffs);
+	report_note_text("bind-table-compare", "differing", (long long)n, "differences",
+			 n ? said : "none");
 }
 
 int main(int argc, char **argv)
 {
 	const char *addr4 = NULL, *addr6 = NULL, *ref = NULL;
 	char refpath[PATH_MAX], dir[PATH_MAX], out[PATH_MAX + 32], diff[PATH_MAX + 32];
-	char diffs[8192], said[8400];
 	long port = 0;
-	size_t ndiff;
 
 	for (int i = 1; i < argc; i++) {
 		if (i + 1 >= argc)
@@ -426,19 +309,11 @@ int main(int argc, char **argv)
 
 	measure_all();
 	snprintf(out, sizeof(out), "%s/bind-table.txt", dir);
-	write_table(out);
-	read_reference(refpath);
+	table_write(&measured, out,
+		    "# bind-table.txt: a first socket holds a port, a second socket binds it.\n"
+		    "# FIRST | SECOND | RESULT (the second socket's answer; see bind_table.c)\n");
+	report_note_text("bind-table", "cells", (long long)measured.n, "file", out);
 	snprintf(diff, sizeof(diff), "%s/bind-table-differences.txt", dir);
-	differences = fopen(diff, "w");
-	if (!differences)
-		die(diff);
-	ndiff = compare(diffs, sizeof(diffs));
-	if (fclose(differences) != 0 || (!ndiff && unlink(diff) < 0))
-		die(diff);
-	report_note_text("bind-table", "cells", (long long)nmeasured, "file", out);
-	snprintf(said, sizeof(said), "%zu of %zu cells differ (all in "
-		 "bind-table-differences.txt): %s", ndiff, nmeasured, diffs);
-	report_note_text("bind-table-compare", "differing", (long long)ndiff, "differences",
-			 ndiff ? said : "none");
+	compare_with(refpath, diff);
 	return 0;
 }
