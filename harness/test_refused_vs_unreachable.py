@@ -245,7 +245,8 @@ def test_nonblocking_connect_learns_of_the_icmp_at_once(run):
         assert one(run.events(role=role, call="lock_dropped_icmps"))["count"] == 1, role
     assert flow_of(run, "client:eth0", blocking)["syn_count"] == 2
     assert flow_of(run, "client:eth0", nonblock)["syn_count"] == 1
-    assert elapsed(run, "nonblock") < 100 <= 900 <= elapsed(run, "unreachable")
+    assert elapsed(run, "nonblock") < 100, elapsed(run, "nonblock")
+    assert elapsed(run, "unreachable") >= 900, elapsed(run, "unreachable")
 
 
 def test_nonblocking_connect_ipv6_waits_like_blocking(run):
