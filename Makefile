@@ -53,11 +53,11 @@ $(O)/sim/%.o: sim/%.c $(wildcard sim/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(O)/scenarios/lib/%.o: scenarios/lib/%.c scenarios/lib/report.h
+$(O)/scenarios/lib/%.o: scenarios/lib/%.c $(wildcard scenarios/lib/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(O)/scenarios/%: scenarios/%.c $(LIB_OBJ) scenarios/lib/report.h
+$(O)/scenarios/%: scenarios/%.c $(LIB_OBJ) $(wildcard scenarios/lib/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Iscenarios/lib $(LDFLAGS) -o $@ $< $(LIB_OBJ)
 

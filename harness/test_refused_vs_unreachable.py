@@ -6,7 +6,15 @@ One client, one router, one server:
   unreachable    192.0.2.10       router: unreachable     -> ICMP 3/1 -> EHOSTUNREACH
   prohibit       192.0.2.20       router: prohibit        -> ICMP 3/13 -> EHOSTUNREACH
   localprohibit  192.0.2.50       client's own prohibit   -> EACCES, nothing sent
+  localunreachable 192.0.2.60     client's own unreachable -> EHOSTUNREACH, nothing sent
+  localblackhole 192.0.2.70       client's own blackhole  -> EINVAL, nothing sent
   blackhole      192.0.2.30       router: blackhole       -> 3 SYNs -> ETIMEDOUT
+  nohost-beyond  203.0.113.99     router's ARP fails      -> ICMP 3/1 -> EHOSTUNREACH
+  fw-reset       203.0.113.80:82  nft reject with tcp reset -> RST from the router -> ECONNREFUSED
+  fw-prohibited  203.0.113.80:83  nft reject admin-prohibited -> ICMP 3/13 -> EHOSTUNREACH
+  fw-drop        203.0.113.80:84  nft drop                -> 3 SYNs -> ETIMEDOUT
+  nonblock       192.0.2.10       as unreachable, O_NONBLOCK + poll -> at once
+  refused6, nohost6, nohost6-beyond, unreachable6, nonblock6, prohibit6: IPv6
   udp            203.0.113.80:9999  closed UDP port -> ICMP 3/3 -> ECONNREFUSED on recv
 """
 import subprocess
@@ -86,6 +94,7 @@ def test_no_host_on_the_link_fails_after_the_arp_tries(run):
 @pytest.mark.parametrize("role,code,name", [
     ("unreachable", 1, "host-unreachable"),
     ("prohibit", 13, "admin-prohibited"),
+    ("fw-prohibited", 13, "admin-prohibited"),
 ])
 def test_router_answers_with_icmp(run, role, code, name):
     ev = one(run.events(role=role, call="connect"))
@@ -145,3 +154,158 @@ def test_udp_refusal_comes_back_as_icmp_then_errno(run):
     rows = tshark(run.pcap("server:eth0"), "icmp.type == 3 && icmp.code == 3",
                   "ip.src", "udp.srcport")
     assert [r[1] for r in rows] == [str(send["local_port"])], rows
+
+
+def ttls(run, capture, port, flt="tcp.flags.reset == 1"):
+    """(source, TTL or hop limit) of the packets to client port PORT matching FLT."""
+    rows = tshark(run.pcap(capture), "%s && tcp.dstport == %d && !icmp && !icmpv6" % (flt, port),
+                  "ip.src", "ipv6.src", "ip.ttl", "ipv6.hlim")
+    return [(s4 or s6, int(t4 or t6)) for s4, s6, t4, t6 in rows]
+
+
+def test_no_host_beyond_the_router(run):
+    ev = one(run.events(role="nohost-beyond", call="connect"))
+    assert ev["ok"] is False and ev["errno"] == "EHOSTUNREACH"
+    # the SYN reached the router, which asked for 203.0.113.99 three times...
+    assert flow_of(run, "router:eth0", ev)["syn_count"] == 1
+    arps = [float(t) for (t,) in tshark(run.pcap("router:eth1"),
+            "arp.opcode == 1 && arp.dst.proto_ipv4 == 203.0.113.99", "frame.time_epoch")]
+    assert len(arps) == 3, arps
+    assert all(0.08 <= b - a <= 0.2 for a, b in zip(arps, arps[1:])), arps
+    # ...sent no SYN on, and then answered with ICMP host unreachable
+    assert [f for f in run.flows("router:eth1") if f["id.resp_h"] == "203.0.113.99"] == []
+    rows = tshark(run.pcap("client:eth0"), "icmp.type == 3 && tcp.srcport == %d" % ev["local_port"],
+                  "frame.time_epoch", "ip.src", "icmp.code")
+    assert len(rows) == 1, rows
+    t, src, code = rows[0]
+    assert src.split(",")[0] == "198.51.100.1" and code == "1", rows  # outer, then quoted
+    assert float(t) > arps[-1]  # only after the last ARP went unanswered
+    assert flow_of(run, "client:eth0", ev)["icmp"] == "host-unreachable"
+    assert 250 <= elapsed(run, "nohost-beyond") <= 1000
+
+
+@pytest.mark.parametrize("role,addr,errno", [
+    ("localprohibit", "192.0.2.50", "EACCES"),
+    ("localunreachable", "192.0.2.60", "EHOSTUNREACH"),
+    ("localblackhole", "192.0.2.70", "EINVAL"),
+])
+def test_own_routes_refuse_before_sending(run, role, addr, errno):
+    ev = one(run.events(role=role, call="connect"))
+    assert ev["ok"] is False and ev["errno"] == errno, ev
+    # no source port was even chosen: the route lookup failed first
+    assert ev["local"] == "0.0.0.0:0", ev
+    assert elapsed(run, role) < 100
+    assert tshark(run.pcap("client:eth0"), "ip.dst == %s" % addr, "frame.number") == []
+
+
+def test_firewall_reset_comes_from_the_router(run):
+    ev = one(run.events(role="fw-reset", call="connect"))
+    assert ev["ok"] is False and ev["errno"] == "ECONNREFUSED"
+    assert elapsed(run, "fw-reset") < 100
+    f = flow_of(run, "client:eth0", ev)
+    assert f["conn_state"] == "REJ" and f["history"] == "Sr", f
+    # The RST says it is from 203.0.113.80:82, but the server never saw the
+    # SYN: the router's firewall answered in its name.
+    assert flow_of(run, "router:eth0", ev)["conn_state"] == "REJ"
+    assert [x for x in run.flows("router:eth1") if x["id.resp_p"] == 82] == []
+    assert [x for x in run.flows("server:eth0") if x["id.resp_p"] == 82] == []
+    # Told apart at the client by the TTL: the router's own RST starts at 64
+    # one hop away; the server's RST (refused) lost one at the router.
+    assert ttls(run, "client:eth0", ev["local_port"]) == [("203.0.113.80", 64)]
+    refused = one(run.events(role="refused", call="connect"))
+    assert ttls(run, "client:eth0", refused["local_port"]) == [("203.0.113.80", 63)]
+    assert ttls(run, "server:eth0", refused["local_port"]) == [("203.0.113.80", 64)]
+
+
+def test_firewall_drop_times_out(run):
+    ev = one(run.events(role="fw-drop", call="connect"))
+    assert ev["ok"] is False and ev["errno"] == "ETIMEDOUT"
+    assert 6500 <= elapsed(run, "fw-drop") <= 8000
+    f = flow_of(run, "router:eth0", ev)
+    assert f["conn_state"] == "S0" and f["syn_count"] == 3 and f["resp_pkts"] == 0, f
+    assert [x for x in run.flows("router:eth1") if x["id.resp_p"] == 84] == []
+    assert [x for x in run.flows("server:eth0") if x["id.resp_p"] == 84] == []
+
+
+def test_nonblocking_connect_learns_of_the_icmp_at_once(run):
+    """IPv4: the router's ICMP lands while connect() holds the socket, either way.
+
+    Blocking, connect() then sleeps until the resent SYN's ICMP (1 s);
+    non-blocking, poll() already sees the ICMP queued on the socket (POLLERR)
+    and SO_ERROR hands over the error that was kept as soft.
+    """
+    calls = [(e["call"], e.get("errno")) for e in run.events(role="nonblock")
+             if e["call"] in ("connect", "poll", "so_error")]
+    assert calls == [("connect", "EINPROGRESS"), ("poll", None), ("so_error", "EHOSTUNREACH")]
+    assert one(run.events(role="nonblock", call="poll_revents"))["revents"] == 8  # POLLERR
+    blocking = one(run.events(role="unreachable", call="connect"))
+    nonblock = one(run.events(role="nonblock", call="connect"))
+    # the ICMP came back while connect() held the socket, both times
+    for role in ("unreachable", "nonblock"):
+        assert one(run.events(role=role, call="lock_dropped_icmps"))["count"] == 1, role
+    assert flow_of(run, "client:eth0", blocking)["syn_count"] == 2
+    assert flow_of(run, "client:eth0", nonblock)["syn_count"] == 1
+    assert elapsed(run, "nonblock") < 100, elapsed(run, "nonblock")
+    assert elapsed(run, "unreachable") >= 900, elapsed(run, "unreachable")
+
+
+def test_nonblocking_connect_ipv6_waits_like_blocking(run):
+    """IPv6: without IPV6_RECVERR the ICMPv6 is not queued, so poll() waits 1 s too."""
+    ev = one(run.events(role="nonblock6", call="connect"))
+    assert ev["errno"] == "EINPROGRESS"
+    assert one(run.events(role="nonblock6", call="so_error"))["errno"] == "ENETUNREACH"
+    # POLLOUT|POLLERR|POLLHUP: the socket was closed by the second ICMPv6
+    assert one(run.events(role="nonblock6", call="poll_revents"))["revents"] == 0x1c
+    assert one(run.events(role="nonblock6", call="lock_dropped_icmps"))["count"] == 1
+    assert flow_of(run, "client:eth0", ev)["syn_count"] == 2
+    assert 900 <= elapsed(run, "nonblock6") <= 1500
+    assert elapsed(run, "nonblock") < elapsed(run, "nonblock6")
+
+
+def test_ipv6_refused(run):
+    ev = one(run.events(role="refused6", call="connect"))
+    assert ev["ok"] is False and ev["errno"] == "ECONNREFUSED"
+    assert elapsed(run, "refused6") < 100
+    f = flow_of(run, "client:eth0", ev)
+    assert f["conn_state"] == "REJ" and f["history"] == "Sr", f
+    assert ttls(run, "client:eth0", ev["local_port"]) == [("2001:db8:113::80", 63)]
+
+
+@pytest.mark.parametrize("role,capture,target", [
+    ("nohost6", "client:eth0", "2001:db8:100::99"),
+    ("nohost6-beyond", "router:eth1", "2001:db8:113::99"),
+])
+def test_ipv6_no_neighbour(run, role, capture, target):
+    ev = one(run.events(role=role, call="connect"))
+    assert ev["ok"] is False and ev["errno"] == "EHOSTUNREACH"
+    # three neighbour solicitations, 100 ms apart, and no answer
+    times = [float(t) for (t,) in tshark(run.pcap(capture),
+             "icmpv6.type == 135 && icmpv6.nd.ns.target_address == %s" % target,
+             "frame.time_epoch")]
+    assert len(times) == 3, times
+    assert all(0.08 <= b - a <= 0.2 for a, b in zip(times, times[1:])), times
+    assert tshark(run.pcap(capture), "icmpv6.type == 136 && icmpv6.nd.na.target_address == %s"
+                  % target, "frame.number") == []
+    assert 250 <= elapsed(run, role) <= 1000
+    if role == "nohost6":
+        assert tshark(run.pcap("client:eth0"), "ipv6.dst == %s" % target, "frame.number") == []
+    else:
+        codes = [c for c, p in tshark(run.pcap("client:eth0"), "icmpv6.type == 1",
+                                      "icmpv6.code", "tcp.srcport") if p == str(ev["local_port"])]
+        assert codes == ["3"], codes  # address unreachable, from the router
+
+
+@pytest.mark.parametrize("role,code,errno", [
+    ("unreachable6", 0, "ENETUNREACH"),   # no route to destination
+    ("prohibit6", 1, "EACCES"),           # administratively prohibited
+])
+def test_ipv6_router_routes(run, role, code, errno):
+    """IPv6 differs from IPv4: prohibit is EACCES, unreachable ENETUNREACH."""
+    ev = one(run.events(role=role, call="connect"))
+    assert ev["ok"] is False and ev["errno"] == errno
+    rows = tshark(run.pcap("client:eth0"), "icmpv6.type == 1", "ipv6.src", "icmpv6.code",
+                  "tcp.srcport")
+    mine = [(src, int(c)) for src, c, p in rows if p == str(ev["local_port"])]
+    assert mine and set(mine) == {("2001:db8:100::1,2001:db8:100::5", code)}, mine
+    dropped = one(run.events(role=role, call="lock_dropped_icmps"))["count"]
+    assert flow_of(run, "client:eth0", ev)["syn_count"] == dropped + 1 == len(mine)

@@ -259,6 +259,23 @@ void report_note(const char *what, const char *key, long long value)
 	end(&l);
 }
 
+void report_note_text(const char *what, const char *key, long long value,
+		      const char *text_key, const char *text)
+{
+	/* room for the time, the call, the tags and the closing brace */
+	char cut[640];
+	struct line l;
+
+	if (strlen(text) >= sizeof(cut))
+		snprintf(cut, sizeof(cut), "%.*s...", (int)sizeof(cut) - 4, text);
+	else
+		snprintf(cut, sizeof(cut), "%s", text);
+	begin(&l, what);
+	put(&l, ",\"%s\":%lld", key, value);
+	put_string(&l, text_key, cut);
+	end(&l);
+}
+
 void report_tag(const char *key, const char *value)
 {
 	int free_slot = -1;

@@ -63,6 +63,14 @@ ssize_t report_sendto(int fd, ssize_t rc, const struct sockaddr *peer, socklen_t
 void report_note(const char *what, const char *key, long long value);
 
 /*
+ * report_note_text - an event that is not a system call, with one number
+ * and one text, e.g. a comparison: "differing": 2 and "cells": "a; b".
+ * A text too long for the event's line is cut short, ending in "...".
+ */
+void report_note_text(const char *what, const char *key, long long value,
+		      const char *text_key, const char *text);
+
+/*
  * report_tag - add "KEY":"VALUE" to every following event (until the same
  * key is set to NULL), e.g. report_tag("case", "v4-any then v4-specific").
  */

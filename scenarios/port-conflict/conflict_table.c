@@ -32,6 +32,8 @@ enum where {
 	HOST4,		/* the host's own IPv4 address (--addr4) */
 	ANY6,		/* :: */
 	HOST6,		/* the host's own IPv6 address (--addr6) */
+	LOOP6,		/* ::1 */
+	MAPPED4,	/* ::ffff:127.0.0.1, 127.0.0.1 as an IPv6 socket sees it */
 };
 
 /* Socket options, set before bind(). */
@@ -69,6 +71,16 @@ static const struct conflict_case cases[] = {
 	{ "any6-v6only-then-any4",	{ TCP, ANY6, V6ONLY }, 1, { TCP, ANY4, 0 } },
 	{ "any6-then-specific4",	{ TCP, ANY6, 0 }, 1, { TCP, HOST4, 0 } },
 	{ "any6-then-specific6",	{ TCP, ANY6, 0 }, 1, { TCP, HOST6, 0 } },
+	/* The rows that surprise: see the handout's grid. */
+	{ "specific4-then-any6",	{ TCP, HOST4, 0 }, 1, { TCP, ANY6, 0 } },
+	{ "specific4-then-any6-v6only",	{ TCP, HOST4, 0 }, 1, { TCP, ANY6, V6ONLY } },
+	{ "loopback-then-mapped",	{ TCP, LOOP4, 0 }, 1, { TCP, MAPPED4, 0 } },
+	{ "mapped-then-wildcard",	{ TCP, MAPPED4, 0 }, 1, { TCP, ANY4, 0 } },
+	{ "wildcard-then-mapped-v6only", { TCP, ANY4, 0 }, 1, { TCP, MAPPED4, V6ONLY } },
+	{ "specific6-then-any4",	{ TCP, HOST6, 0 }, 1, { TCP, ANY4, 0 } },
+	{ "loopback6-then-loopback4",	{ TCP, LOOP6, 0 }, 1, { TCP, LOOP4, 0 } },
+	{ "any6-v6only-then-any6",	{ TCP, ANY6, V6ONLY }, 1, { TCP, ANY6, 0 } },
+	{ "any6-v6only-then-any6-v6only", { TCP, ANY6, V6ONLY }, 1, { TCP, ANY6, V6ONLY } },
 
 	/* SO_REUSEADDR does not get past a socket that is listening. */
 	{ "reuseaddr-same-address-listening",
@@ -135,9 +147,18 @@ static socklen_t address(enum where where, struct sockaddr_storage *ss)
 		return sizeof(*in);
 	case ANY6:
 	case HOST6:
+	case LOOP6:
+	case MAPPED4:
 		in6->sin6_family = AF_INET6;
 		in6->sin6_port = htons(port);
-		in6->sin6_addr = where == ANY6 ? in6addr_any : host6;
+		if (where == ANY6)
+			in6->sin6_addr = in6addr_any;
+		else if (where == LOOP6)
+			in6->sin6_addr = in6addr_loopback;
+		else if (where == MAPPED4)
+			inet_pton(AF_INET6, "::ffff:127.0.0.1", &in6->sin6_addr);
+		else
+			in6->sin6_addr = host6;
 		return sizeof(*in6);
 	}
 	return 0;

@@ -2,7 +2,7 @@
  * try_connect - one TCP connect() to ADDR:PORT, and how long the kernel
  * took to say yes or no.
  *
- *   try_connect --connect 203.0.113.80:81 [--syn-retries N] [--lock-drops]
+ *   try_connect --connect 203.0.113.80:81 [--syn-retries N] [--lock-drops] [--nonblock]
  *
  * The errno and the time together tell what happened on the way:
  *   ECONNREFUSED  at once   the host is there, nothing listens: it sent a RST
@@ -11,7 +11,12 @@
  *   EACCES        at once   our own routing table prohibits the destination
  *   ETIMEDOUT     seconds   nobody answered at all: SYNs resent, then given up
  *
- * Steps: socket, (setsockopt TCP_SYNCNT), connect, close.
+ * With --nonblock the socket is O_NONBLOCK: connect() returns EINPROGRESS
+ * at once, poll() waits until the socket is writable (connected, or
+ * failed), and getsockopt(SO_ERROR) tells which; that outcome is reported
+ * as the event "so_error" (ok, or the errno).
+ *
+ * Steps: socket, (setsockopt TCP_SYNCNT), connect, (poll, so_error), close.
  * Events: socket, setsockopt, connect, then the note "connect_time"
  * (field elapsed_ms). With --lock-drops, also the note "lock_dropped_icmps"
  * (field count): how many ICMP errors reached this host's TCP sockets
@@ -19,8 +24,11 @@
  * a "soft" error (see lock_dropped_icmps()). The counter is the host's,
  * so it is only meaningful while no other connect of the host gets ICMP.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +40,8 @@
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: try_connect --connect ADDR:PORT [--syn-retries N] [--lock-drops]\n");
+	fprintf(stderr, "usage: try_connect --connect ADDR:PORT [--syn-retries N] [--lock-drops] "
+		"[--nonblock]\n");
 	exit(2);
 }
 
@@ -78,13 +87,37 @@ static long long lock_dropped_icmps(void)
 	return value;
 }
 
+/*
+ * finish_nonblocking - after connect() said EINPROGRESS on FD: poll() until
+ * the handshake has ended one way or the other, then SO_ERROR says how.
+ */
+static void finish_nonblocking(int fd, const struct sockaddr *peer, socklen_t len)
+{
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	int err = 0, rc;
+	socklen_t n = sizeof(err);
+
+	do
+		rc = poll(&p, 1, -1); /* the kernel's own SYN timeout ends it */
+	while (rc < 0 && errno == EINTR);
+	report_io("poll", fd, rc);
+	if (rc < 0)
+		return;
+	/* POLLOUT: the handshake is over; POLLERR: with an error, POLLHUP: closed */
+	report_note("poll_revents", "revents", p.revents);
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &n) < 0)
+		die("getsockopt SO_ERROR");
+	errno = err;
+	report_to("so_error", fd, err ? -1 : 0, peer, len);
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_storage server;
 	socklen_t serverlen = 0;
 	long syn_retries = -1;
 	long long dropped = -1;
-	int lock_drops = 0;
+	int lock_drops = 0, nonblock = 0, rc;
 	double start;
 	int fd;
 
@@ -96,6 +129,8 @@ int main(int argc, char **argv)
 			syn_retries = parse_number(argv[++i], "syn retries", 1, 255);
 		} else if (!strcmp(argv[i], "--lock-drops")) {
 			lock_drops = 1;
+		} else if (!strcmp(argv[i], "--nonblock")) {
+			nonblock = 1;
 		} else {
 			usage();
 		}
@@ -120,12 +155,17 @@ int main(int argc, char **argv)
 			return 1;
 	}
 
+	if (nonblock && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
+		die("fcntl O_NONBLOCK");
+
 	/* 2. Connect, and time how long the answer takes. */
 	if (lock_drops)
 		dropped = lock_dropped_icmps();
 	start = now_ms();
-	report_to("connect", fd, connect(fd, (struct sockaddr *)&server, serverlen),
-		  (struct sockaddr *)&server, serverlen);
+	rc = report_to("connect", fd, connect(fd, (struct sockaddr *)&server, serverlen),
+		       (struct sockaddr *)&server, serverlen);
+	if (nonblock && rc < 0 && errno == EINPROGRESS)
+		finish_nonblocking(fd, (struct sockaddr *)&server, serverlen);
 	report_note("connect_time", "elapsed_ms", (long long)(now_ms() - start + 0.5));
 	if (dropped >= 0)
 		report_note("lock_dropped_icmps", "count", lock_dropped_icmps() - dropped);
