@@ -13,92 +13,8 @@
 
 #include "cmds.h"
 #include "json.h"
-#include "nest.h"
-#include "netns.h"
+#include "runs.h"
 #include "util.h"
-
-struct nested_run {
-	int outer, inner;
-	char id[RUN_ID_LEN + 1];
-	char lab[128], dir[1024];
-	char **hosts;
-	size_t nhosts;
-};
-
-/* read_runs - every run announced in /proc/net/unix, newly allocated; *N their count. */
-static struct nested_run *read_runs(size_t *n)
-{
-	FILE *f = fopen("/proc/net/unix", "r");
-	struct nested_run *runs = NULL;
-	char line[512];
-
-	*n = 0;
-	if (!f) {
-		pl_warn_errno("/proc/net/unix");
-		return NULL;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		char *at = strstr(line, " @" NEST_ANNOUNCE);
-		int outer, inner;
-		if (!at || sscanf(at + 2 + strlen(NEST_ANNOUNCE), "%d/%d", &outer, &inner) != 2)
-			continue;
-		runs = xrealloc(runs, sizeof(*runs) * (*n + 1));
-		runs[(*n)++] = (struct nested_run){ .outer = outer, .inner = inner };
-	}
-	fclose(f);
-	return runs;
-}
-
-/* read_pidfile - the lab and folder of R's current run, from its private /run/portlab. */
-static void read_pidfile(struct nested_run *r)
-{
-	char *dir = xasprintf("/proc/%d/root" RUNS_DIR, r->inner);
-	DIR *d = opendir(dir);
-	struct dirent *e;
-
-	while (d && (e = readdir(d))) {
-		size_t len = strlen(e->d_name);
-		if (len != RUN_ID_LEN + 4 || strcmp(e->d_name + RUN_ID_LEN, ".pid"))
-			continue;
-		char *path = xasprintf("%s/%s", dir, e->d_name);
-		FILE *f = fopen(path, "r");
-		free(path);
-		if (!f)
-			continue;
-		char skip[64];
-		if (fgets(skip, sizeof(skip), f) && fgets(r->lab, sizeof(r->lab), f) &&
-		    fgets(r->dir, sizeof(r->dir), f)) {
-			r->lab[strcspn(r->lab, "\n")] = '\0';
-			r->dir[strcspn(r->dir, "\n")] = '\0';
-			snprintf(r->id, sizeof(r->id), "%.*s", RUN_ID_LEN, e->d_name);
-		}
-		fclose(f);
-	}
-	if (d)
-		closedir(d);
-	free(dir);
-}
-
-/* read_hosts - the namespaces of R's run, seen through its inner process's root. */
-static void read_hosts(struct nested_run *r)
-{
-	char *dir = xasprintf("/proc/%d/root" NETNS_DIR, r->inner);
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	size_t skip = strlen(NETNS_PREFIX) + RUN_ID_LEN + 1;
-
-	while (r->id[0] && d && (e = readdir(d))) {
-		if (strncmp(e->d_name, NETNS_PREFIX, strlen(NETNS_PREFIX)) ||
-		    strncmp(e->d_name + strlen(NETNS_PREFIX), r->id, RUN_ID_LEN) ||
-		    strlen(e->d_name) <= skip)
-			continue;
-		r->hosts = xrealloc(r->hosts, sizeof(char *) * (r->nhosts + 1));
-		r->hosts[r->nhosts++] = xstrdup(e->d_name + skip);
-	}
-	if (d)
-		closedir(d);
-	free(dir);
-}
 
 static void print_json(const struct nested_run *runs, size_t n)
 {
@@ -108,6 +24,7 @@ static void print_json(const struct nested_run *runs, size_t n)
 	json_begin_array(&j, NULL);
 	for (size_t i = 0; i < n; i++) {
 		json_begin_object(&j, NULL);
+		json_string(&j, "name", runs[i].name[0] ? runs[i].name : NULL);
 		json_string(&j, "run_id", runs[i].id[0] ? runs[i].id : NULL);
 		json_string(&j, "lab", runs[i].id[0] ? runs[i].lab : NULL);
 		json_string(&j, "dir", runs[i].id[0] ? runs[i].dir : NULL);
@@ -129,16 +46,17 @@ static void print_table(const struct nested_run *runs, size_t n)
 		puts("no run is going on");
 		return;
 	}
-	printf("%-8s  %-22s  %7s  %7s  %s\n", "RUN", "LAB", "PID", "INNER", "HOSTS");
+	printf("%-16s  %-8s  %-22s  %7s  %7s  %s\n", "UP AS", "RUN", "LAB", "PID", "INNER", "HOSTS");
 	for (size_t i = 0; i < n; i++) {
 		const struct nested_run *r = &runs[i];
-		printf("%-8s  %-22s  %7d  %7d ", r->id[0] ? r->id : "-", r->id[0] ? r->lab : "(starting)",
-		       r->outer, r->inner);
+		printf("%-16s  %-8s  %-22s  %7d  %7d ", r->name[0] ? r->name : "-", r->id[0] ? r->id : "-",
+		       r->id[0] ? r->lab : "(starting)", r->outer, r->inner);
 		for (size_t h = 0; h < r->nhosts; h++)
 			printf(" %s", r->hosts[h]);
 		putchar('\n');
 	}
-	printf("\nlook inside a host: nsenter -t INNER -m -p ip netns exec portlab-RUN-HOST sh\n");
+	printf("\nlook inside a host: portlab shell NAME HOST (a lab that is up), or\n"
+	       "  nsenter -t INNER -m ip netns exec portlab-RUN-HOST sh\n");
 }
 
 int cmd_ps(int argc, char **argv)
@@ -159,17 +77,11 @@ int cmd_ps(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	struct nested_run *runs = read_runs(&n);
-	for (size_t i = 0; i < n; i++) {
-		read_pidfile(&runs[i]);
-		read_hosts(&runs[i]);
-	}
+	struct nested_run *runs = runs_list(&n);
 	if (json_out)
 		print_json(runs, n);
 	else
 		print_table(runs, n);
-	for (size_t i = 0; i < n; i++)
-		free_strings(runs[i].hosts, runs[i].nhosts);
-	free(runs);
+	runs_free(runs, n);
 	return EXIT_PASS;
 }

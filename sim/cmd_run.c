@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <linux/capability.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,12 +14,11 @@
 #include "cmds.h"
 #include "json.h"
 #include "lab.h"
-#include "launch.h"
+#include "labcheck.h"
 #include "nest.h"
 #include "paths.h"
 #include "report.h"
 #include "run.h"
-#include "steps.h"
 #include "util.h"
 #include "version.h"
 
@@ -70,59 +68,6 @@ static void usage(FILE *out)
 	      "3 this machine cannot run labs, 128+N stopped by signal N (130 for Ctrl-C).\n", out);
 }
 
-/* missing_privilege - NULL when we may build namespaces, else what is missing. */
-static const char *missing_privilege(void)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	unsigned long long eff = 0;
-
-	if (!f)
-		return "cannot read /proc/self/status";
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "CapEff: %llx", &eff) == 1)
-			break;
-	fclose(f);
-	if (!(eff & (1ULL << CAP_NET_ADMIN)))
-		return "CAP_NET_ADMIN";
-	if (!(eff & (1ULL << CAP_SYS_ADMIN)))
-		return "CAP_SYS_ADMIN";
-	if (!(eff & (1ULL << CAP_NET_RAW)))
-		return "CAP_NET_RAW";
-	return NULL;
-}
-
-/* check_use - every --use names a role of LAB whose program can be found; 0 or -1 after saying why. */
-static int check_use(const struct lab *lab, const struct options *opt)
-{
-	for (size_t u = 0; u < opt->nuse; u++) { /* a misspelt role must not pass unnoticed */
-		size_t rl = strcspn(opt->use[u], "=");
-		bool found = false;
-		for (size_t i = 0; i < lab->nsteps && !found; i++)
-			found = lab->steps[i].kind <= STEP_RUN && strlen(lab->steps[i].role) == rl &&
-				!strncmp(lab->steps[i].role, opt->use[u], rl);
-		if (found)
-			continue;
-		fprintf(stderr, "portlab: --use %s: lab %s has no role '%.*s' (roles:", opt->use[u],
-			lab->name, (int)rl, opt->use[u]);
-		for (size_t i = 0; i < lab->nsteps; i++)
-			if (lab->steps[i].kind <= STEP_RUN)
-				fprintf(stderr, " %s", lab->steps[i].role);
-		fputs(")\n", stderr);
-		return -1;
-	}
-	for (size_t i = 0; i < lab->nsteps; i++) { /* every program must exist before we build */
-		if (lab->steps[i].kind > STEP_RUN)
-			continue;
-		struct runner probe = { .lab = lab, .use = opt->use, .nuse = opt->nuse };
-		char *path = program_path(&probe, &lab->steps[i]);
-		if (!path)
-			return -1;
-		free(path);
-	}
-	return 0;
-}
-
 /*
  * read_lab - the lab NAME, ready to run, or NULL with what was wrong in
  * *ERROR as well as on stderr (so that JSON and JUnit can carry it too).
@@ -138,7 +83,7 @@ static struct lab *read_lab(const char *name, const struct options *opt, char **
 		char *file = lab_file(name);
 		lab = file ? lab_load(file, opt->params, opt->nparams) : NULL;
 		free(file);
-		if (lab && check_use(lab, opt) < 0) {
+		if (lab && check_use(lab, opt->use, opt->nuse) < 0) {
 			lab_free(lab);
 			lab = NULL;
 		}
@@ -170,22 +115,6 @@ static enum detail_level detail_level(const struct options *opt, size_t nlabs)
 	return nlabs > 1 ? DETAIL_BRIEF : DETAIL_NORMAL;
 }
 
-/* write_result - result.json in the run's folder. */
-static void write_result(const struct run_result *res)
-{
-	char *path = xasprintf("%s/result.json", res->dir);
-	FILE *f = fopen(path, "w");
-
-	if (!f) {
-		pl_warn_errno("%s", path);
-	} else {
-		report_json(f, res);
-		if (fclose(f) != 0)
-			pl_warn_errno("%s", path);
-	}
-	free(path);
-}
-
 /* print_error - a lab that did not run, in the machine outputs: NAME, exit STATUS, ERROR. */
 static void print_error(struct options *opt, const char *name, int status, const char *error)
 {
@@ -204,7 +133,7 @@ static void print_error(struct options *opt, const char *name, int status, const
 /* print_run - a run that went its way: result.json, then the report, JSON or JUnit asked for. */
 static void print_run(struct options *opt, const struct run_result *res, size_t nlabs)
 {
-	write_result(res);
+	report_write_result(res);
 	if (opt->json)
 		report_json_value(&opt->out, res);
 	else if (res->interrupted)
@@ -481,7 +410,7 @@ int cmd_run(int argc, char **argv)
 		for (int i = optind; i < argc; i++)
 			add(&body.names, &body.nnames, xstrdup(argv[i]));
 	}
-	status = nest_run(run_body, &body, opt.rootless);
+	status = nest_run(run_body, &body, opt.rootless, NULL, NULL);
 	if (status < 0)
 		status = EXIT_ENV;
 	free_strings(body.names, body.nnames);

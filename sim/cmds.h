@@ -8,6 +8,12 @@ int cmd_list(int argc, char **argv);
 int cmd_clean(int argc, char **argv);
 int cmd_flows(int argc, char **argv);
 int cmd_ps(int argc, char **argv);
+int cmd_up(int argc, char **argv);
+int cmd_down(int argc, char **argv);
+int cmd_run_step(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
+int cmd_shell(int argc, char **argv);
+int cmd_capture(int argc, char **argv);
 
 /* Exit statuses, like diff and grep. */
 enum {

@@ -16,7 +16,13 @@ static const struct cmd {
 	{ "run",   cmd_run,   "run a lab (or --all) and check its expectations" },
 	{ "list",  cmd_list,  "list the labs and what each shows" },
 	{ "flows", cmd_flows, "print the connections in pcap files" },
-	{ "ps",    cmd_ps,    "list the runs going on now" },
+	{ "up",    cmd_up,    "build a lab and leave it up to work in" },
+	{ "shell", cmd_shell, "a shell inside a host of a lab that is up" },
+	{ "exec",  cmd_exec,  "one command inside a host of a lab that is up" },
+	{ "capture", cmd_capture, "a live pcapng stream of an interface of a lab that is up" },
+	{ "run-step", cmd_run_step, "run the next step of a lab that is up" },
+	{ "down",  cmd_down,  "stop a lab that is up: its report and verdicts" },
+	{ "ps",    cmd_ps,    "list the runs and labs going on now" },
 	{ "clean", cmd_clean, "remove what runs of older portlab versions left behind" },
 };
 
@@ -24,7 +30,7 @@ static int usage(FILE *out)
 {
 	fputs("usage: portlab COMMAND [OPTIONS] [ARGS]\n\ncommands:\n", out);
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(out, "  %-6s %s\n", cmds[i].name, cmds[i].help);
+		fprintf(out, "  %-8s %s\n", cmds[i].name, cmds[i].help);
 	fputs("\n'portlab COMMAND --help' tells more; 'portlab --version' its version.\n"
 	      "Exit status: 0 pass, 1 fail, 2 usage or lab-file error, 3 this machine cannot run labs,\n"
 	      "128+N stopped by signal N (130 for Ctrl-C).\n", out);

@@ -92,16 +92,17 @@ static int become_inner(int alive)
 }
 
 /*
- * announce - hold an abstract unix socket named portlab/run/<outer>/<inner>,
+ * announce - hold an abstract unix socket named portlab/run/<outer>/<inner>
+ * (and /<name> for a lab that is up),
  * so that 'portlab ps' can find the run and enter it through
  * /proc/<inner>/root. The kernel removes the name when we die: nothing to clean.
  */
-static int announce(pid_t inner)
+static int announce(pid_t inner, const char *name)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	int len = snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1, NEST_ANNOUNCE "%d/%d",
-			   (int)getpid(), (int)inner);
+	int len = snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1, NEST_ANNOUNCE "%d/%d%s%s",
+			   (int)getpid(), (int)inner, name ? "/" : "", name ? name : "");
 
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa,
 			   (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)len)) < 0)
@@ -180,7 +181,8 @@ static void inner(int alive, int mapped, int (*body)(void *), void *arg)
 	_exit(status);
 }
 
-int nest_run(int (*body)(void *), void *arg, bool rootless)
+int nest_run(int (*body)(void *), void *arg, bool rootless, const char *name,
+	     void (*outer)(void *))
 {
 	int alive[2], mapped[2] = { -1, -1 };
 
@@ -218,7 +220,9 @@ int nest_run(int (*body)(void *), void *arg, bool rootless)
 			pl_warn_errno("start the run");
 		close(mapped[1]);
 	}
-	int holder = announce(pid);
+	if (outer)
+		outer(arg);
+	int holder = announce(pid, name);
 	int status = wait_inner(pid);
 	if (holder >= 0)
 		close(holder);

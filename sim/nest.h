@@ -25,8 +25,11 @@
  * ROOTLESS: portlab is not root, so the inner process is also made root of
  * a new user namespace (our uid and gid mapped to 0), which owns every
  * namespace of the run. Returns -1 after saying why when the namespaces
- * cannot be made.
+ * cannot be made. NAME, when not NULL, is the name of a lab that stays up
+ * (portlab up), shown by portlab ps. OUTER, when not NULL, is called with ARG
+ * in the outer process once the inner one exists.
  */
-int nest_run(int (*body)(void *), void *arg, bool rootless);
+int nest_run(int (*body)(void *), void *arg, bool rootless, const char *name,
+	     void (*outer)(void *));
 
 #endif

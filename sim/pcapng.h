@@ -6,12 +6,20 @@
 #ifndef PORTLAB_PCAPNG_H
 #define PORTLAB_PCAPNG_H
 
+#include <pcap/pcap.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 
 /*
  * pcapng_merge - merge the N pcap files FILES, whose interfaces are called
  * NAMES, into OUT. Returns the packets written, or -1 after saying why.
  */
 long pcapng_merge(const char *out, char *const *files, char *const *names, size_t n);
+
+/* The blocks, for writing a pcapng stream as it comes (portlab capture); 0 or -1. */
+int pcapng_section_header(FILE *f);
+int pcapng_interface(FILE *f, int linktype, int snaplen, const char *name);
+int pcapng_packet(FILE *f, uint32_t ifindex, const struct pcap_pkthdr *h, const u_char *data);
 
 #endif

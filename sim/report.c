@@ -8,6 +8,7 @@
 #include "json.h"
 #include "lab.h"
 #include "record.h"
+#include "util.h"
 #include "version.h"
 
 #define MAX_EVENT_ROWS 40
@@ -455,4 +456,19 @@ void report_json(FILE *out, const struct run_result *o)
 	json_init(&j, out, true);
 	report_json_value(&j, o);
 	json_end(&j);
+}
+
+void report_write_result(const struct run_result *res)
+{
+	char *path = xasprintf("%s/result.json", res->dir);
+	FILE *f = fopen(path, "w");
+
+	if (!f) {
+		pl_warn_errno("%s", path);
+	} else {
+		report_json(f, res);
+		if (fclose(f) != 0)
+			pl_warn_errno("%s", path);
+	}
+	free(path);
 }

@@ -25,6 +25,8 @@ enum detail_level {
 void report_text(FILE *out, const struct run_result *o, enum detail_level level);
 /* report_json - the run as one JSON document (result.json). */
 void report_json(FILE *out, const struct run_result *o);
+/* report_write_result - result.json in the run's folder. */
+void report_write_result(const struct run_result *o);
 /* report_json_value - the same object, as a value inside a larger document. */
 void report_json_value(struct json *j, const struct run_result *o);
 /* report_junit - the run as one JUnit <testsuite>, a <testcase> per verdict, for CI and graders. */
