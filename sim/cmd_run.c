@@ -26,6 +26,7 @@
 #include "expect.h"
 #include "json.h"
 #include "lab.h"
+#include "labread.h"
 #include "launch.h"
 #include "netns.h"
 #include "paths.h"
@@ -180,8 +181,8 @@ static void add_verdict(struct outcome *o, const char *text, const char *check, 
 	};
 }
 
-/* judge - the lab's expectations, then portlab's own: programs ended well, nothing dropped. */
-static void judge(struct outcome *o)
+/* judge - the lab's expectations X, then portlab's own: programs ended well, nothing dropped. */
+static void judge(struct outcome *o, const struct expectations *x)
 {
 	const struct lab *lab = o->lab;
 	char detail[1024];
@@ -189,7 +190,7 @@ static void judge(struct outcome *o)
 
 	for (size_t i = 0; i < lab->nexpects; i++) {
 		const struct lab_expect *e = &lab->expects[i];
-		bool ok = expect_judge(e->compiled, &o->data, detail, sizeof(detail));
+		bool ok = expectations_judge(x, i, &o->data, detail, sizeof(detail));
 		add_verdict(o, e->text, e->source, ok, detail, e->line);
 	}
 	const struct runner *r = o->runner;
@@ -367,6 +368,7 @@ static int run_one(const char *name, const struct options *opt, struct summary *
 	struct capture_set caps = { 0 };
 	struct runner runner = { 0 };
 	struct lab *lab;
+	struct expectations *expects;
 	int status = EXIT_FAIL, left = 0;
 	bool built = false, made_parent = false;
 	time_t now = time(NULL);
@@ -374,7 +376,7 @@ static int run_one(const char *name, const struct options *opt, struct summary *
 	file = lab_file(name);
 	if (!file)
 		return EXIT_USAGE;
-	lab = lab_load(file, opt->params, opt->nparams);
+	lab = lab_read(file, opt->params, opt->nparams, &expects);
 	free(file);
 	if (!lab)
 		return EXIT_USAGE;
@@ -392,6 +394,7 @@ static int run_one(const char *name, const struct options *opt, struct summary *
 					fprintf(stderr, " %s", lab->steps[i].role);
 			fputs(")\n", stderr);
 			lab_free(lab);
+			expectations_free(expects);
 			return EXIT_USAGE;
 		}
 	}
@@ -401,6 +404,7 @@ static int run_one(const char *name, const struct options *opt, struct summary *
 			char *path = program_path(&probe, &lab->steps[i]);
 			if (!path) {
 				lab_free(lab);
+				expectations_free(expects);
 				return EXIT_USAGE;
 			}
 			free(path);
@@ -475,7 +479,7 @@ static int run_one(const char *name, const struct options *opt, struct summary *
 		sum->printed = opt->json;
 		goto out;
 	}
-	judge(&o);
+	judge(&o, expects);
 	for (size_t i = 0; i < o.nverdicts; i++)
 		sum->passed += o.verdicts[i].passed;
 	sum->total = o.nverdicts;
@@ -510,6 +514,7 @@ out:
 	capture_free(&caps);
 	free_outcome(&o);
 	runner_free(&runner);
+	expectations_free(expects);
 	lab_free(lab);
 	free(dir);
 	return status;

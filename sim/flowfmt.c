@@ -60,32 +60,6 @@ const char *flow_proto_str(const struct flow *f)
 	}
 }
 
-void flow_json(struct json *j, const char *key, const struct flow *f)
-{
-	char buf[2 * INET6_ADDRSTRLEN + 32];
-
-	json_begin_object(j, key);
-	json_double(j, "ts", f->ts);
-	json_string(j, "proto", flow_proto_str(f));
-	json_string(j, "id.orig_h", pl_addr_str(&f->orig_h, buf, sizeof(buf)));
-	json_int(j, "id.orig_p", f->orig_p);
-	json_string(j, "id.resp_h", pl_addr_str(&f->resp_h, buf, sizeof(buf)));
-	json_int(j, "id.resp_p", f->resp_p);
-	json_string(j, "conn_state", f->conn_state);
-	json_string(j, "history", f->history);
-	json_int(j, "orig_pkts", (long long)f->orig_pkts);
-	json_int(j, "resp_pkts", (long long)f->resp_pkts);
-	json_int(j, "orig_bytes", (long long)f->orig_bytes);
-	json_int(j, "resp_bytes", (long long)f->resp_bytes);
-	json_int(j, "orig_ip_bytes", (long long)f->orig_ip_bytes);
-	json_int(j, "resp_ip_bytes", (long long)f->resp_ip_bytes);
-	json_int(j, "syn_count", f->syn_count);
-	json_string(j, "icmp", f->icmp);
-	json_double(j, "duration", f->last_ts - f->ts);
-	json_string(j, "tuple", flow_tuple_str(f, buf, sizeof(buf)));
-	json_end_object(j);
-}
-
 /* The table's columns; numbers are right-aligned, text left-aligned. */
 enum { C_PROTO, C_ORIG, C_RESP, C_STATE, C_HIST, C_PKTS, C_BYTES, C_ICMP, NCOLS };
 

@@ -74,8 +74,6 @@ const char *flow_tuple_str(const struct flow *f, char *buf, size_t len);
 /* flow_proto_str - "tcp", "udp", "icmp", "icmp6". */
 const char *flow_proto_str(const struct flow *f);
 
-/* flow_json - one flow as a JSON object with conn.log field names. */
-void flow_json(struct json *j, const char *key, const struct flow *f);
 /* flows_print_table - an aligned table of FT for people, under TITLE. */
 void flows_print_table(FILE *out, const struct flow_table *ft, const char *title);
 

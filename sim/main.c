@@ -13,6 +13,7 @@ static const struct cmd {
 	const char *help;
 } cmds[] = {
 	{ "run",   cmd_run,   "run a lab (or --all) and check its expectations" },
+	{ "check", cmd_check, "read and check lab files without building anything" },
 	{ "list",  cmd_list,  "list the labs and what each shows" },
 	{ "flows", cmd_flows, "print the connections in pcap files" },
 	{ "clean", cmd_clean, "remove what an interrupted run left behind" },

@@ -1,0 +1,48 @@
+/*
+ * labparse.h - what the parts of the lab-file reader share (lab.c reads
+ * lines and dispatches statements from a table; labtopo.c, labhost.c and
+ * labsteps.c handle them). Not for use outside the reader.
+ */
+#ifndef PORTLAB_LABPARSE_H
+#define PORTLAB_LABPARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lab.h"
+
+#define APPEND(arr, n) (*((arr) = xrealloc((arr), sizeof(*(arr)) * ((n) + 1)), &(arr)[(n)++]))
+
+struct parser {
+	const char *file;
+	int line;
+	struct lab *lab;
+	long host;               /* current host block, or -1 */
+	char **overrides;
+	size_t noverrides;
+	bool *used;              /* which overrides matched a param */
+	const char *from_option; /* the --param this line uses, if any, for errors */
+	struct name_index segment_names;
+};
+
+/* bad - print "<file>:<line>: <message>"; returns -1. */
+int bad(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* valid_name - letters, digits, - and _, a letter first, at most MAX. */
+bool valid_name(const char *s, size_t max);
+
+/* A statement's handler: W[0] is its keyword, N its words; returns 0 or -1 (after bad). */
+typedef int statement_fn(struct parser *p, char **w, int n);
+
+/* labtopo.c: the network */
+statement_fn host_statement, link_statement, segment_statement, capture_statement;
+/* labhost.c: inside a host block */
+statement_fn iface_statement, route_statement, sysctl_statement, forward_statement,
+	nft_statement;
+/* labsteps.c: programs and what the run waits for */
+statement_fn program_statement, wait_statement, stop_statement;
+
+/* parse_port - "HOST:IF" into PORT; returns 0 or -1. */
+int parse_port(struct parser *p, const char *text, struct lab_port *port);
+
+#endif
