@@ -118,8 +118,8 @@ static int check_calls(struct compiler *c, const char *calls)
 			suggest_try(&s, event_calls[i]);
 		for (size_t i = 0; i < lab->ncalls; i++)
 			suggest_try(&s, lab->calls[i]);
-		return fail(c, "no event has call '%s'%s%s", word, did_you_mean(s.found),
-			    s.found ? "" : "; a program's own notes are declared with 'note CALL FIELD'");
+		return fail(c, "no event has call '%s'%s; a program's own notes are declared "
+			    "with 'note CALL FIELD'", word, did_you_mean(s.found));
 	}
 	return 0;
 }
@@ -150,8 +150,8 @@ static int check_field(struct compiler *c, bool flows, const char *name)
 		suggest_try(&s, event_fields[i]);
 	for (size_t i = 0; i < lab->nfields; i++)
 		suggest_try(&s, lab->fields[i]);
-	return fail(c, "events have no field '%s'%s%s", name, did_you_mean(s.found),
-		    s.found ? "" : "; fields a program adds are declared with 'tag FIELD' or 'note CALL FIELD'");
+	return fail(c, "events have no field '%s'%s; fields a program adds are declared "
+		    "with 'tag FIELD' or 'note CALL FIELD'", name, did_you_mean(s.found));
 }
 
 /* check_capture - "HOST:IF" names an interface of the lab. */
