@@ -3,7 +3,9 @@
 #   make            build portlab and the scenario programs into build/
 #   make run        ./run-labs: install what is missing, build, run the labs
 #   make test       ./run-tests: install what is missing, build with ASan/UBSan, run pytest
-#   make check      build with ASan/UBSan and run pytest, installing nothing
+#   make check      build with ASan/UBSan, fuzz the lab reader a few seconds
+#                   (with clang), run pytest; installing nothing
+#   make fuzz-lab   build the lab-file fuzzer (libFuzzer, clang) into build/fuzz/
 #   make bench      benchmarks (docs/benchmarks.md)
 #   make install    PREFIX=/usr/local DESTDIR=...
 
@@ -47,6 +49,37 @@ $(O)/scenarios/%: scenarios/%.c $(LIB_OBJ) scenarios/lib/report.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Iscenarios/lib $(LDFLAGS) -o $@ $< $(LIB_OBJ)
 
+# The lab-file fuzzer: libFuzzer needs clang. The reader and what it calls.
+CLANG    ?= $(shell command -v clang 2>/dev/null)
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -Isim
+FUZZ_LAB_SRC := sim/fuzz/fuzz_lab.c sim/lab.c sim/labhost.c sim/labtopo.c sim/labsteps.c \
+	sim/labread.c sim/expect.c sim/eventnames.c sim/flowfields.c sim/flowfmt.c \
+	sim/flows.c sim/decode.c sim/pcapread.c sim/json.c sim/record.c sim/suggest.c \
+	sim/nameindex.c sim/utf8.c sim/util.c sim/launch.c sim/paths.c
+FUZZ_SECONDS ?= 5
+
+$(O)/fuzz/fuzz_lab: $(FUZZ_LAB_SRC) $(wildcard sim/*.h)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_FLAGS) -o $@ $(FUZZ_LAB_SRC) $(LDLIBS_SIM)
+
+fuzz-lab: $(O)/fuzz/fuzz_lab
+
+# a short pass over the corpus in harness/fuzz/lab-corpus; new finds go to a
+# scratch folder, so the corpus in the repository changes only by hand
+fuzz-lab-pass:
+	@if [ -z "$(CLANG)" ]; then \
+		echo "make check: no clang here: the lab-file fuzzing pass is skipped (apt-get install clang)"; \
+	else \
+		$(MAKE) --no-print-directory $(O)/fuzz/fuzz_lab && mkdir -p $(O)/fuzz/lab-new && \
+		if $(O)/fuzz/fuzz_lab -max_total_time=$(FUZZ_SECONDS) -close_fd_mask=2 \
+			-artifact_prefix=$(O)/fuzz/ -dict=harness/fuzz/lab.dict \
+			$(O)/fuzz/lab-new harness/fuzz/lab-corpus 2>$(O)/fuzz/lab.log; then \
+			echo "make check: lab-file fuzzing: $(FUZZ_SECONDS) s, no crash ($(O)/fuzz/lab.log)"; \
+		else \
+			tail -40 $(O)/fuzz/lab.log; echo "make check: the lab-file fuzzer found a crash"; exit 1; \
+		fi; \
+	fi
+
 run:
 	./run-labs
 
@@ -55,6 +88,7 @@ test:
 
 check:
 	$(MAKE) O=$(O)/san SAN=1 all
+	$(MAKE) fuzz-lab-pass
 	PORTLAB=$(abspath $(O)/san/portlab) $(PYTHON) -m pytest -q harness
 
 bench: all
@@ -71,4 +105,4 @@ install: all
 clean:
 	rm -rf $(O)
 
-.PHONY: all run check test bench install clean
+.PHONY: all run check test bench install clean fuzz-lab fuzz-lab-pass
