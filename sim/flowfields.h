@@ -23,7 +23,7 @@ struct flow_field {
 	const char *about;     /* for docs and error messages */
 };
 
-/* The fields, in zeek conn.log's order, then portlab's own; NULL-name terminated. */
+/* The fields, in the order JSON output lists them; NULL-name terminated. */
 extern const struct flow_field flow_fields[];
 
 /* flow_field_find - the field called NAME, or NULL. */

@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 struct json;
+struct record;
 
 struct pl_addr {
 	uint8_t family; /* AF_INET (a[0..3]) or AF_INET6 */
@@ -76,5 +77,10 @@ const char *flow_proto_str(const struct flow *f);
 
 /* flows_print_table - an aligned table of FT for people, under TITLE. */
 void flows_print_table(FILE *out, const struct flow_table *ft, const char *title);
+/*
+ * flows_print_records - the same table for the first SHOWN of the flow
+ * records FLOWS (flowfields.h), each line after INDENT; nothing when SHOWN is 0.
+ */
+void flows_print_records(FILE *out, const struct record *flows, size_t shown, const char *indent);
 
 #endif
