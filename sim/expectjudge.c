@@ -306,86 +306,89 @@ static bool judge_same(const struct expect *e, const struct selection *a,
 	return ok;
 }
 
+/* judge_all - all or none of SEL have FIELD OP VALUE. */
+static bool judge_all(const struct expect *e, const struct selection *sel, char *detail, size_t len)
+{
+	char what[256], list[256];
+
+	if (e->kind == CHK_ALL && sel->n == 0) {
+		snprintf(detail, len, "no %s matched '%s'", noun(&e->subject, 2), e->subject.text);
+		return false;
+	}
+	for (size_t i = 0; i < sel->n; i++) {
+		const char *have = record_get(sel->items[i], e->field);
+		const char *want = e->value;
+		if (want[0] == '.' && want[1]) /* another field of the same record */
+			want = record_get(sel->items[i], want + 1) ? record_get(sel->items[i], want + 1) : "";
+		bool hit = compare(e->op, have, want, e->lo, e->hi);
+		if (hit != (e->kind == CHK_ALL)) {
+			describe(sel->items[i], what, sizeof(what));
+			snprintf(detail, len, "%s has %s %s, want %s%s %s%s%s%s", what, e->field,
+				 have ? have : "(none)", e->kind == CHK_NONE ? "not " : "",
+				 op_names[e->op], e->value, want != e->value ? " (" : "",
+				 want != e->value ? want : "", want != e->value ? ")" : "");
+			return false;
+		}
+	}
+	const char **v = values(sel, e->field);
+	list_values(v, sel->n, list, sizeof(list));
+	free(v);
+	snprintf(detail, len, "%zu %s, %s %s %s %s (seen: %s)", sel->n,
+		 noun(&e->subject, sel->n), e->kind == CHK_NONE ? "none with" : "all",
+		 e->field, op_names[e->op], e->value, sel->n ? list : "none");
+	return true;
+}
+
+/* judge_distinct - no two of SEL share FIELD; an empty SEL proves nothing, like all. */
+static bool judge_distinct(const struct expect *e, const struct selection *sel, char *detail,
+			   size_t len)
+{
+	const char **v = values(sel, e->field);
+	char list[256];
+	bool ok = sel->n > 0;
+
+	if (!ok)
+		snprintf(detail, len, "no %s matched '%s'", noun(&e->subject, 2), e->subject.text);
+	for (size_t i = 1; i < sel->n && ok; i++) {
+		if (!strcmp(v[i], v[i - 1])) {
+			size_t k = i;
+			while (k < sel->n && !strcmp(v[k], v[i]))
+				k++;
+			ok = false;
+			snprintf(detail, len, "%s %s is shared by %zu %s", e->field, v[i],
+				 k - i + 1, noun(&e->subject, 2));
+		}
+	}
+	if (ok) {
+		list_values(v, sel->n, list, sizeof(list));
+		snprintf(detail, len, "%zu distinct: %s", sel->n, list);
+	}
+	free(v);
+	return ok;
+}
+
 bool expect_judge(const struct expect *e, const struct run_data *run, char *detail, size_t len)
 {
 	struct selection sel;
-	char what[256], list[256];
+	char n[32], want[32];
 	bool ok = false;
 
 	select_records(&e->subject, run, &sel);
 	if (sel.missing) {
 		snprintf(detail, len, "%s", sel.missing);
-		goto out;
-	}
-	switch (e->kind) {
-	case CHK_COUNT:
-		{
-			char n[32], want[32];
-			snprintf(n, sizeof(n), "%zu", sel.n);
-			snprintf(want, sizeof(want), "%g", e->lo);
-			ok = compare(e->op, n, want, 0, 0);
-			snprintf(detail, len, "%zu %s (want %s %g)", sel.n, noun(&e->subject, sel.n),
-				 op_names[e->op], e->lo);
-		}
-		break;
-	case CHK_ALL:
-	case CHK_NONE:
-		if (e->kind == CHK_ALL && sel.n == 0) {
-			snprintf(detail, len, "no %s matched '%s'", noun(&e->subject, 2), e->subject.text);
-			break;
-		}
-		ok = true;
-		for (size_t i = 0; i < sel.n && ok; i++) {
-			const char *have = record_get(sel.items[i], e->field);
-			const char *want = e->value;
-			if (want[0] == '.' && want[1]) /* another field of the same record */
-				want = record_get(sel.items[i], want + 1) ? record_get(sel.items[i], want + 1) : "";
-			bool hit = compare(e->op, have, want, e->lo, e->hi);
-			if (hit != (e->kind == CHK_ALL)) {
-				ok = false;
-				describe(sel.items[i], what, sizeof(what));
-				snprintf(detail, len, "%s has %s %s, want %s%s %s%s%s%s", what, e->field,
-					 have ? have : "(none)", e->kind == CHK_NONE ? "not " : "",
-					 op_names[e->op], e->value, want != e->value ? " (" : "",
-					 want != e->value ? want : "", want != e->value ? ")" : "");
-			}
-		}
-		if (ok) {
-			const char **v = values(&sel, e->field);
-			list_values(v, sel.n, list, sizeof(list));
-			free(v);
-			snprintf(detail, len, "%zu %s, %s %s %s %s (seen: %s)", sel.n,
-				 noun(&e->subject, sel.n), e->kind == CHK_NONE ? "none with" : "all",
-				 e->field, op_names[e->op], e->value, sel.n ? list : "none");
-		}
-		break;
-	case CHK_DISTINCT: {
-		const char **v = values(&sel, e->field);
-		ok = sel.n > 0; /* like all: nothing measured proves nothing */
-		if (!ok)
-			snprintf(detail, len, "no %s matched '%s'", noun(&e->subject, 2), e->subject.text);
-		for (size_t i = 1; i < sel.n && ok; i++) {
-			if (!strcmp(v[i], v[i - 1])) {
-				size_t k = i;
-				while (k < sel.n && !strcmp(v[k], v[i]))
-					k++;
-				ok = false;
-				snprintf(detail, len, "%s %s is shared by %zu %s", e->field, v[i],
-					 k - i + 1, noun(&e->subject, 2));
-			}
-		}
-		if (ok) {
-			list_values(v, sel.n, list, sizeof(list));
-			snprintf(detail, len, "%zu distinct: %s", sel.n, sel.n ? list : "none");
-		}
-		free(v);
-		break;
-	}
-	case CHK_SAME:
+	} else if (e->kind == CHK_COUNT) {
+		snprintf(n, sizeof(n), "%zu", sel.n);
+		snprintf(want, sizeof(want), "%g", e->lo);
+		ok = compare(e->op, n, want, 0, 0);
+		snprintf(detail, len, "%zu %s (want %s %g)", sel.n, noun(&e->subject, sel.n),
+			 op_names[e->op], e->lo);
+	} else if (e->kind == CHK_ALL || e->kind == CHK_NONE) {
+		ok = judge_all(e, &sel, detail, len);
+	} else if (e->kind == CHK_DISTINCT) {
+		ok = judge_distinct(e, &sel, detail, len);
+	} else {
 		ok = judge_same(e, &sel, run, detail, len);
-		break;
 	}
-out:
 	free(sel.items);
 	free(sel.missing);
 	return ok;

@@ -11,6 +11,7 @@
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Isim \
  *       sim/fuzz/fuzz_decode.c sim/decode.c sim/flows.c sim/flowfmt.c \
+ *       sim/flowfields.c sim/record.c sim/suggest.c sim/utf8.c \
  *       sim/json.c sim/util.c -o fuzz_decode
  *   ./fuzz_decode -max_total_time=300 CORPUS_DIR
  */
@@ -21,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flowfields.h"
 #include "flows.h"
 #include "json.h"
 
