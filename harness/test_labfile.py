@@ -66,7 +66,7 @@ CASES = [
     ("misspelt flow field", GOOD.replace(CONNECT, "flows b:eth0 tcp: all connstate = REJ"), 9,
      "flows have no field 'connstate' (did you mean 'conn_state'?)"),
     ("made-up flow field", GOOD.replace(CONNECT, "flows b:eth0 tcp: all colour = red"), 9,
-     "flows have no field 'colour' (fields: ts id.orig_h"),
+     "flows have no field 'colour' (fields: ts proto id.orig_h"),
     ("a number flow field compared with text", GOOD.replace(CONNECT, "flows b:eth0 tcp: all id.resp_p = http"), 9,
      "id.resp_p is a number: 'http' is not"),
     ("a text flow field in a range", GOOD.replace(CONNECT, "flows b:eth0 tcp: all history in 1-2"), 9,

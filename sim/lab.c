@@ -552,6 +552,7 @@ static int one_line(struct parser *p, char *line, size_t len, bool header_only)
 	text = expand(p, line);
 	if (!text)
 		return -1;
+	st = first_word(text, &wlen); /* a ${param} may have given the first word */
 	if (st && st->rest && !indented) /* lab, title, about: the rest of the line as it is */
 		n = rest_of_line(text, words);
 	else
