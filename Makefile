@@ -52,7 +52,7 @@ $(O)/scenarios/%: scenarios/%.c $(LIB_OBJ) scenarios/lib/report.h
 # The lab-file fuzzer: libFuzzer needs clang. The reader and what it calls.
 CLANG    ?= $(shell command -v clang 2>/dev/null)
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -Isim
-FUZZ_LAB_SRC := sim/fuzz/fuzz_lab.c sim/lab.c sim/labhost.c sim/labtopo.c sim/labsteps.c \
+FUZZ_LAB_SRC := sim/fuzz/fuzz_lab.c sim/lab.c sim/labhost.c sim/labtopo.c sim/labsteps.c sim/labexpect.c \
 	sim/labread.c sim/expect.c sim/eventnames.c sim/flowfields.c sim/flowfmt.c \
 	sim/flows.c sim/decode.c sim/pcapread.c sim/json.c sim/record.c sim/suggest.c \
 	sim/nameindex.c sim/utf8.c sim/util.c sim/launch.c sim/paths.c

@@ -1,7 +1,7 @@
 /*
  * labparse.h - what the parts of the lab-file reader share (lab.c reads
- * lines and dispatches statements from a table; labtopo.c, labhost.c and
- * labsteps.c handle them). Not for use outside the reader.
+ * lines and dispatches statements from a table; labtopo.c, labhost.c,
+ * labsteps.c and labexpect.c handle them). Not for use outside the reader.
  */
 #ifndef PORTLAB_LABPARSE_H
 #define PORTLAB_LABPARSE_H
@@ -54,6 +54,8 @@ statement_fn iface_statement, route_statement, sysctl_statement, forward_stateme
 	nft_statement;
 /* labsteps.c: programs and what the run waits for */
 statement_fn program_statement, wait_statement, stop_statement;
+/* labexpect.c: expectations, and the event names programs add */
+statement_fn expect_statement, tag_statement, note_statement;
 
 /* parse_port - "HOST:IF" into PORT; returns 0 or -1. */
 int parse_port(struct parser *p, const char *text, struct lab_port *port);
