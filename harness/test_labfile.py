@@ -77,6 +77,8 @@ CASES = [
      "'c:eth0': no host 'c' in this lab"),
     ("wait for a role that never started", GOOD.replace("run client", "wait server listening tcp *:80\nrun client"), 8,
      "no background program 'server'"),
+    ("misspelt program", GOOD.replace("tcp_client --connect", "tcp_clinet --connect"), 8,
+     "program 'tcp_clinet' not found"),
     ("misspelt step option", GOOD.replace("run client on a:", "run client on a timout 5:"), 8,
      "unknown option 'timout' (as, caps, timeout) (did you mean 'timeout'?)"),
     ("host statement outside a host block", GOOD.replace("link a:eth0", "forward\nlink a:eth0"), 7,

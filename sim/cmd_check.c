@@ -1,7 +1,7 @@
 /*
  * cmd_check.c - portlab check LAB...: read and check lab files the way a
- * run does (every name, address, step and expectation), without building
- * anything and without root.
+ * run does (every name, address, step and expectation, and that each
+ * program is there), without building anything and without root.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -10,8 +10,10 @@
 
 #include "cmds.h"
 #include "lab.h"
+#include "launch.h"
 #include "labread.h"
 #include "paths.h"
+#include "steps.h"
 #include "util.h"
 
 static void usage(FILE *out)
@@ -25,6 +27,23 @@ static void usage(FILE *out)
 	      "Exit status: 0 every lab is good, 2 a lab file has an error (file:line: what).\n", out);
 }
 
+/* programs_found - 0 when every program LAB runs is found, as a run looks for it; else -1. */
+static int programs_found(const struct lab *lab)
+{
+	const struct runner probe = { .lab = lab };
+	int rc = 0;
+
+	for (size_t i = 0; i < lab->nsteps; i++) {
+		if (lab->steps[i].kind > STEP_RUN)
+			continue;
+		char *path = program_path(&probe, &lab->steps[i]);
+		if (!path)
+			rc = -1;
+		free(path);
+	}
+	return rc;
+}
+
 /* check_one - 0 when lab NAME reads cleanly, else -1 (the errors are on stderr). */
 static int check_one(const char *name, char **params, size_t nparams, bool quiet)
 {
@@ -34,6 +53,10 @@ static int check_one(const char *name, char **params, size_t nparams, bool quiet
 	if (!file)
 		return -1;
 	lab = lab_read(file, params, nparams, NULL);
+	if (lab && programs_found(lab) < 0) {
+		lab_free(lab);
+		lab = NULL;
+	}
 	if (lab && !quiet)
 		printf("%s: ok: lab %s, %zu host%s, %zu step%s, %zu expectation%s\n", file, lab->name,
 		       lab->nhosts, lab->nhosts == 1 ? "" : "s", lab->nsteps,
