@@ -374,3 +374,16 @@ def test_a_route_the_kernel_refuses_names_its_lab_line(tmp_path):
     assert "%s:5: the kernel refused this line" % lab in proc.stderr
     assert "Nexthop has invalid gateway" in proc.stderr
     assert netns_names() - before == set()
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_check_takes_params_and_names_a_misspelt_one(user):
+    proc = check_as(user, "four-tuple", "--param", "conns=5")
+    assert proc.returncode == 0, proc.stderr
+    proc = check_as(user, "four-tuple", "--param", "con=3")
+    assert proc.returncode == 2
+    assert "no parameter 'con' in this lab (parameters: conns=2" in proc.stderr
+    assert "(did you mean 'conns'?)" in proc.stderr
+    proc = check_as(user, "four-tuple", "--param", "conns=abc")
+    assert proc.returncode == 2
+    assert "'abc' is not a number (this line uses --param conns)" in proc.stderr

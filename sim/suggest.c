@@ -51,6 +51,8 @@ void suggest_try(struct suggester *s, const char *name)
 	if (!strcmp(name, s->word))
 		return; /* the same word is no suggestion */
 	d = edit_distance(s->word, name);
+	if (d > s->limit && strlen(s->word) >= 3 && !strncmp(name, s->word, strlen(s->word)))
+		d = s->limit; /* "con" for "conns": the start of the name is close enough */
 	if (d < s->best && d <= s->limit && d < strlen(name)) {
 		s->best = d;
 		s->found = name;
