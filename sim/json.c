@@ -26,16 +26,27 @@ static void put_escaped(FILE *f, const char *s)
 
 	fputc('"', f);
 	while (left) {
-		unsigned char c = *u;
-		size_t len = utf8_char(u, left);
+		size_t plain = 0, len;
 
+		/* a run of printable ASCII goes out in one write */
+		while (plain < left && u[plain] >= 0x20 && u[plain] < 0x7f && u[plain] != '"' &&
+		       u[plain] != '\\')
+			plain++;
+		if (plain) {
+			fwrite(u, 1, plain, f);
+			u += plain;
+			left -= plain;
+			continue;
+		}
+		unsigned char c = *u;
+		len = c < 0x80 ? 1 : utf8_char(u, left);
 		if (c == '"' || c == '\\')
 			fprintf(f, "\\%c", c);
 		else if (c == '\n')
 			fputs("\\n", f);
 		else if (c == '\t')
 			fputs("\\t", f);
-		else if (c < 0x20 || c == 0x7f)
+		else if (c < 0x80) /* control characters and DEL */
 			fprintf(f, "\\u%04x", c);
 		else if (!len)
 			fputs("\\ufffd", f);
