@@ -6,6 +6,7 @@
 #   make check      build with ASan/UBSan, fuzz the lab reader a few seconds
 #                   (with clang), run pytest; installing nothing
 #   make fuzz-lab   build the lab-file fuzzer (libFuzzer, clang) into build/fuzz/
+#   make fuzz-decode  the same for the packet decoder
 #   make bench      benchmarks (docs/benchmarks.md)
 #   make install    PREFIX=/usr/local DESTDIR=...
 
@@ -59,10 +60,22 @@ FUZZ_LAB_SRC := sim/fuzz/fuzz_lab.c sim/lab.c sim/labhost.c sim/labtopo.c sim/la
 FUZZ_SECONDS ?= 5
 
 $(O)/fuzz/fuzz_lab: $(FUZZ_LAB_SRC) $(wildcard sim/*.h)
+	@test -n "$(CLANG)" || { echo "fuzzing needs clang and its libFuzzer (apt-get install clang)"; exit 1; }
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_FLAGS) -o $@ $(FUZZ_LAB_SRC) $(LDLIBS_SIM)
 
 fuzz-lab: $(O)/fuzz/fuzz_lab
+
+# the packet decoder's fuzzer (sim/fuzz/fuzz_decode.c), built the same way
+FUZZ_DECODE_SRC := sim/fuzz/fuzz_decode.c sim/decode.c sim/flows.c sim/flowfmt.c \
+	sim/flowfields.c sim/record.c sim/suggest.c sim/utf8.c sim/json.c sim/util.c
+
+$(O)/fuzz/fuzz_decode: $(FUZZ_DECODE_SRC) $(wildcard sim/*.h)
+	@test -n "$(CLANG)" || { echo "fuzzing needs clang and its libFuzzer (apt-get install clang)"; exit 1; }
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_FLAGS) -o $@ $(FUZZ_DECODE_SRC)
+
+fuzz-decode: $(O)/fuzz/fuzz_decode
 
 # a short pass over the corpus in harness/fuzz/lab-corpus; new finds go to a
 # scratch folder, so the corpus in the repository changes only by hand
@@ -105,4 +118,4 @@ install: all
 clean:
 	rm -rf $(O)
 
-.PHONY: all run check test bench install clean fuzz-lab fuzz-lab-pass
+.PHONY: all run check test bench install clean fuzz-lab fuzz-lab-pass fuzz-decode
