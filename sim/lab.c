@@ -561,6 +561,7 @@ static struct lab *parse(const char *path, char **overrides, size_t noverrides, 
 		rc = finish(&p);
 	free(p.used);
 	name_index_free(&p.segment_names);
+	name_index_free(&p.programs);
 	if (rc < 0) {
 		lab_free(p.lab);
 		return NULL;

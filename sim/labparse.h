@@ -36,6 +36,7 @@ struct parser {
 	bool *used;              /* which overrides matched a param */
 	const char *from_option; /* the --param this line uses, if any, for errors */
 	struct name_index segment_names;
+	struct name_index programs;  /* role -> its start or run step */
 };
 
 /* bad - print "<file>:<line>: <message>"; returns -1. */

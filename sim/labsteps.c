@@ -60,12 +60,12 @@ static struct lab_step *new_step(struct parser *p, enum step_kind kind, const ch
 	return s;
 }
 
+/* find_program - the start or run step of ROLE, or NULL (by hash: labs may have many). */
 static const struct lab_step *find_program(struct parser *p, const char *role)
 {
-	for (size_t i = 0; i < p->lab->nsteps; i++)
-		if (p->lab->steps[i].kind <= STEP_RUN && !strcmp(p->lab->steps[i].role, role))
-			return &p->lab->steps[i];
-	return NULL;
+	long i = name_index_get(&p->programs, role, strlen(role));
+
+	return i < 0 ? NULL : &p->lab->steps[i];
 }
 
 /* no_host - the error for a step in host NAME, which the lab lacks. */
@@ -123,6 +123,8 @@ int program_statement(struct parser *p, char **w, int n)
 		return no_host(p, w[3]);
 
 	struct lab_step *s = new_step(p, kind, w[1]);
+	if (kind != STEP_SOCKETS)
+		name_index_put(&p->programs, s->role, p->lab->nsteps - 1);
 	s->host = (size_t)host;
 	int last = w[colon][0] ? colon : colon - 1; /* a lone ":" ends the options too */
 	for (int i = 4; i <= last; i += 2) {
