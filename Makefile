@@ -3,7 +3,10 @@
 #   make            build portlab and the scenario programs into build/
 #   make run        ./run-labs: install what is missing, build, run the labs
 #   make test       ./run-tests: install what is missing, build with ASan/UBSan, run pytest
-#   make check      build with ASan/UBSan and run pytest, installing nothing
+#   make check      build with ASan/UBSan, fuzz the lab reader a few seconds
+#                   (with clang), run pytest; installing nothing
+#   make fuzz-lab   build the lab-file fuzzer (libFuzzer, clang) into build/fuzz/
+#   make fuzz-decode  the same for the packet decoder
 #   make bench      benchmarks (docs/benchmarks.md)
 #   make soak       300 runs stopped by signals at random moments: nothing may be left
 #   make install    PREFIX=/usr/local DESTDIR=...
@@ -61,6 +64,55 @@ $(O)/scenarios/%: scenarios/%.c $(LIB_OBJ) $(wildcard scenarios/lib/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Iscenarios/lib $(LDFLAGS) -o $@ $< $(LIB_OBJ)
 
+# The lab-file fuzzer: libFuzzer needs clang. The reader and what it calls.
+CLANG    ?= $(shell command -v clang 2>/dev/null)
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -Isim
+FUZZ_LAB_SRC := sim/fuzz/fuzz_lab.c sim/lab.c sim/labhost.c sim/labtopo.c sim/labsteps.c sim/labexpect.c \
+	sim/labread.c sim/expect.c sim/eventnames.c sim/flowfields.c sim/flowfmt.c \
+	sim/flows.c sim/decode.c sim/pcapread.c sim/json.c sim/record.c sim/suggest.c \
+	sim/nameindex.c sim/utf8.c sim/util.c sim/launch.c sim/paths.c
+FUZZ_SECONDS ?= 5
+
+$(O)/fuzz/fuzz_lab: $(FUZZ_LAB_SRC) $(wildcard sim/*.h)
+	@test -n "$(CLANG)" || { echo "fuzzing needs clang and its libFuzzer (apt-get install clang)"; exit 1; }
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_FLAGS) -o $@ $(FUZZ_LAB_SRC) $(LDLIBS_SIM)
+
+fuzz-lab: $(O)/fuzz/fuzz_lab
+
+# the packet decoder's fuzzer (sim/fuzz/fuzz_decode.c), built the same way
+FUZZ_DECODE_SRC := sim/fuzz/fuzz_decode.c sim/decode.c sim/flows.c sim/flowfmt.c \
+	sim/flowfields.c sim/record.c sim/suggest.c sim/utf8.c sim/json.c sim/util.c
+
+$(O)/fuzz/fuzz_decode: $(FUZZ_DECODE_SRC) $(wildcard sim/*.h)
+	@test -n "$(CLANG)" || { echo "fuzzing needs clang and its libFuzzer (apt-get install clang)"; exit 1; }
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_FLAGS) -o $@ $(FUZZ_DECODE_SRC)
+
+fuzz-decode: $(O)/fuzz/fuzz_decode
+
+# a short pass over the corpus in harness/fuzz/lab-corpus; new finds go to a
+# scratch folder, so the corpus in the repository changes only by hand
+fuzz-lab-pass:
+	@if [ -z "$(CLANG)" ]; then \
+		echo "make check: no clang here: the lab-file fuzzing pass is skipped (apt-get install clang)"; \
+	else \
+		mkdir -p $(O)/fuzz; \
+		if ! $(MAKE) --no-print-directory $(O)/fuzz/fuzz_lab >$(O)/fuzz/build.log 2>&1; then \
+			tail -5 $(O)/fuzz/build.log; \
+			echo "make check: clang cannot build the fuzzer here (libFuzzer missing?): the fuzzing pass is skipped"; \
+			exit 0; \
+		fi; \
+		mkdir -p $(O)/fuzz/lab-new; \
+		if $(O)/fuzz/fuzz_lab -max_total_time=$(FUZZ_SECONDS) -close_fd_mask=2 \
+			-artifact_prefix=$(O)/fuzz/ -dict=harness/fuzz/lab.dict \
+			$(O)/fuzz/lab-new harness/fuzz/lab-corpus 2>$(O)/fuzz/lab.log; then \
+			echo "make check: lab-file fuzzing: $(FUZZ_SECONDS) s, no crash ($(O)/fuzz/lab.log)"; \
+		else \
+			tail -40 $(O)/fuzz/lab.log; echo "make check: the lab-file fuzzer found a crash"; exit 1; \
+		fi; \
+	fi
+
 run:
 	./run-labs
 
@@ -69,6 +121,7 @@ test:
 
 check:
 	$(MAKE) O=$(O)/san SAN=1 all
+	$(MAKE) fuzz-lab-pass
 	PORTLAB=$(abspath $(O)/san/portlab) $(PYTHON) -m pytest -q harness
 
 # signals at random moments, 300 runs: nothing may be left (harness/test_faults.py)
@@ -90,4 +143,4 @@ install: all
 clean:
 	rm -rf $(O)
 
-.PHONY: all run check test bench soak install clean FORCE
+.PHONY: all run check test bench soak install clean FORCE fuzz-lab fuzz-lab-pass fuzz-decode

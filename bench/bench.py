@@ -29,6 +29,17 @@ def star_lab(n):
     return "\n".join(lines) + "\n"
 
 
+def pairs_lab(n):
+    """N hosts in linked pairs, for reading and checking alone (too many to build)."""
+    lines = ["lab pairs%d" % n, "title %d hosts in pairs" % n]
+    for i in range(n):
+        lines += ["host h%d" % i, "    iface eth0 192.0.2.%d/24" % (1 + i % 2)]
+    lines += ["link h%d:eth0 h%d:eth0" % (i, i + 1) for i in range(0, n - 1, 2)]
+    lines.append("run client on h0: tcp_client --connect 192.0.2.2:80")
+    lines.append('expect "refused" events client connect: all errno = ECONNREFUSED')
+    return "\n".join(lines) + "\n"
+
+
 def raw_ip_batch(n):
     """The same topology with plain ip -batch, as design.md measured it."""
     root = ["netns add plb-sw"] + ["netns add plb-h%d" % i for i in range(n)]
@@ -84,6 +95,16 @@ def main():
         res = json.loads(out.stdout)
         raw = raw_ip_batch(n)
         print("  %5d  %10.3f  %10.3f  %5.1fx" % (n, res["build_seconds"], raw, res["build_seconds"] / raw))
+
+    print("\nreading and checking a lab file (portlab check, nothing built)")
+    print("  %6s  %10s  %10s" % ("hosts", "seconds", "peak RSS"))
+    for n in ([1000, 10000] if quick else [1000, 10000, 100000]):
+        lab = os.path.join(tmp, "pairs%d" % n, "lab")
+        os.makedirs(os.path.dirname(lab))
+        with open(lab, "w") as f:
+            f.write(pairs_lab(n))
+        took, rss = timed([portlab, "check", lab])
+        print("  %6d  %10.3f  %10s" % (n, took, "%.1f MB" % (rss / 1024) if rss else "n/a"))
 
     n = 2000 if quick else 10000
     print("\nparallel lab, n=%d connections" % n)

@@ -15,9 +15,6 @@ struct capture_summary {
 	char error[256];
 };
 
-/* flow_record - a flow as named fields (conn.log names, plus "tuple" and "state"). */
-void flow_record(struct record *r, const struct flow *f);
-
 /* analyse_capture - read FILE's flows into CAP (named NAME); fills SUM. */
 void analyse_capture(struct run_capture *cap, const char *name, const char *file,
 		     struct capture_summary *sum);

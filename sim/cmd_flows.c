@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cmds.h"
+#include "flowfields.h"
 #include "flows.h"
 #include "json.h"
 #include "util.h"

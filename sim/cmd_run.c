@@ -15,6 +15,7 @@
 #include "json.h"
 #include "lab.h"
 #include "labcheck.h"
+#include "labread.h"
 #include "nest.h"
 #include "paths.h"
 #include "report.h"
@@ -72,7 +73,8 @@ static void usage(FILE *out)
  * read_lab - the lab NAME, ready to run, or NULL with what was wrong in
  * *ERROR as well as on stderr (so that JSON and JUnit can carry it too).
  */
-static struct lab *read_lab(const char *name, const struct options *opt, char **error)
+static struct lab *read_lab(const char *name, const struct options *opt, char **error,
+			    struct expectations **expects)
 {
 	FILE *said = tmpfile();
 	int saved = dup(STDERR_FILENO);
@@ -81,9 +83,10 @@ static struct lab *read_lab(const char *name, const struct options *opt, char **
 	fflush(stderr);
 	if (said && saved >= 0 && dup2(fileno(said), STDERR_FILENO) >= 0) {
 		char *file = lab_file(name);
-		lab = file ? lab_load(file, opt->params, opt->nparams) : NULL;
+		lab = file ? lab_read(file, opt->params, opt->nparams, expects) : NULL;
 		free(file);
 		if (lab && check_use(lab, opt->use, opt->nuse) < 0) {
+			expectations_free(*expects);
 			lab_free(lab);
 			lab = NULL;
 		}
@@ -185,7 +188,8 @@ static int run_one(const char *name, struct options *opt, size_t nlabs, struct s
 				    .interrupted = &interrupted };
 	struct run_result res = { 0 };
 	char *error;
-	struct lab *lab = read_lab(name, opt, &error);
+	struct expectations *expects = NULL;
+	struct lab *lab = read_lab(name, opt, &error, &expects);
 
 	if (!lab) {
 		print_error(opt, name, EXIT_USAGE, error);
@@ -197,10 +201,11 @@ static int run_one(const char *name, struct options *opt, size_t nlabs, struct s
 		print_skip(opt, name, skip);
 		sum->skipped = true;
 		free(skip);
+		expectations_free(expects);
 		lab_free(lab);
 		return EXIT_PASS;
 	}
-	int status = run_lab(lab, &ropt, &res);
+	int status = run_lab(lab, expects, &ropt, &res);
 	if (status == EXIT_PASS || status == EXIT_FAIL) {
 		print_run(opt, &res, nlabs);
 	} else {

@@ -20,6 +20,7 @@
 #include "cmds.h"
 #include "lab.h"
 #include "labcheck.h"
+#include "labread.h"
 #include "nest.h"
 #include "paths.h"
 #include "report.h"
@@ -36,6 +37,7 @@ static void on_signal(int sig)
 
 struct up {
 	struct lab *lab;
+	struct expectations *expects;
 	char **params, **use;
 	size_t nparams, nuse;
 	const char *captures;
@@ -192,7 +194,7 @@ static int up_body(void *arg)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	struct session *s = session_open(u->lab, &ropt, &res);
+	struct session *s = session_open(u->lab, u->expects, &ropt, &res);
 	if (session_steps(s, first_run_step(u->lab)) < 0 && !res.interrupted) {
 		int status = session_close(s, true);
 		tell(u, "failed %d\n", status == EXIT_PASS || status == EXIT_FAIL ? EXIT_ENV : status);
@@ -344,7 +346,7 @@ int cmd_up(int argc, char **argv)
 	}
 	status = EXIT_USAGE;
 	file = lab_file(argv[optind]);
-	u.lab = file ? lab_load(file, u.params, u.nparams) : NULL;
+	u.lab = file ? lab_read(file, u.params, u.nparams, &u.expects) : NULL;
 	if (!u.lab || check_use(u.lab, u.use, u.nuse) < 0)
 		goto out;
 	u.listener = up_listen(name ? name : u.lab->name, !name, u.name, sizeof(u.name));
@@ -357,6 +359,7 @@ out:
 		close(u.listener);
 	if (u.lab)
 		lab_free(u.lab);
+	expectations_free(u.expects);
 	free(file);
 	free(u.params);
 	free(u.use);

@@ -4,6 +4,7 @@
 
 /* Each takes argv with argv[0] the sub-command's name; returns the exit status. */
 int cmd_run(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_clean(int argc, char **argv);
 int cmd_flows(int argc, char **argv);

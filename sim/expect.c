@@ -1,9 +1,8 @@
 /*
- * expect.c - compile and judge expectations (docs/lab-format.md, "Expectations").
- *
- * Every check works on a list of records (events or flows) and the values
- * of one field in them, so that one small set of checks serves both the
- * socket API and the wire.
+ * expect.c - compile a lab's expectations (docs/lab-format.md,
+ * "Expectations") against a read-only view of the lab, checking every name
+ * they use when the lab is read: roles, calls, event and flow fields,
+ * interfaces. Judging is in expectjudge.c.
  */
 #include "expect.h"
 
@@ -13,45 +12,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eventnames.h"
+#include "expectint.h"
+#include "flowfields.h"
 #include "lab.h"
 #include "record.h"
+#include "suggest.h"
 #include "util.h"
 
-enum op { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_HAS, OP_HASNOT, OP_IN };
-static const char *const op_names[] = { "=", "!=", "<", "<=", ">", ">=", "~", "!~", "in" };
+const char *const op_names[] = { "=", "!=", "<", "<=", ">", ">=", "~", "!~", "in" };
 
-struct filter {
-	char *key, *value;
+/* What compiling needs: the lab, and room for the first error. */
+struct compiler {
+	const struct lab *lab;
+	char err[512];
 };
 
-struct subject {
-	bool flows;
-	char *role, *calls;     /* events */
-	char *capture, *proto;  /* flows */
-	struct filter *filters;
-	size_t nfilters;
-	struct subject *of;     /* flows of these events */
-	char *text;             /* as written */
-};
+static int fail(struct compiler *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-enum check_kind { CHK_COUNT, CHK_ALL, CHK_NONE, CHK_DISTINCT, CHK_SAME };
+static int fail(struct compiler *c, const char *fmt, ...)
+{
+	va_list ap;
 
-struct expect {
-	struct subject subject;
-	enum check_kind kind;
-	char *field;
-	enum op op;
-	char *value;
-	double lo, hi;
-	struct subject other;
-};
-
-/* A selection: the records a subject names, and what could not be found. */
-struct selection {
-	const struct record **items;
-	size_t n;
-	char *missing;          /* "no flow in X for Y" */
-};
+	va_start(ap, fmt);
+	vsnprintf(c->err, sizeof(c->err), fmt, ap);
+	va_end(ap);
+	return -1;
+}
 
 static void free_subject(struct subject *s)
 {
@@ -71,7 +58,7 @@ static void free_subject(struct subject *s)
 	free(s->text);
 }
 
-void expect_free(struct expect *e)
+static void expect_free(struct expect *e)
 {
 	if (!e)
 		return;
@@ -82,35 +69,120 @@ void expect_free(struct expect *e)
 	free(e);
 }
 
-static int fail(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* ---- names ---- */
 
-static int fail(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-/* role_exists - NULL when every role of ROLES ("a", "a|b", "*") runs in LAB, else the first that does not. */
-static const char *role_exists(const struct lab *lab, const char *roles, char *buf, size_t len)
+/* check_roles - every role of ROLES ("a", "a|b", "*") runs in the lab. */
+static int check_roles(struct compiler *c, const char *roles)
 {
 	if (!strcmp(roles, "*"))
-		return NULL;
+		return 0;
 	for (const char *r = roles; *r; r += strcspn(r, "|"), r += *r == '|') {
 		size_t n = strcspn(r, "|");
-		bool found = false;
-		for (size_t i = 0; i < lab->nsteps && !found; i++)
-			found = strlen(lab->steps[i].role) == n && !strncmp(lab->steps[i].role, r, n);
-		if (!found) {
-			snprintf(buf, len, "%.*s", (int)n, r);
-			return buf;
-		}
+		if (lab_role_known(c->lab, r, n))
+			continue;
+		char word[64];
+		struct suggester s;
+		snprintf(word, sizeof(word), "%.*s", (int)(n < 63 ? n : 63), r);
+		suggest_begin(&s, word);
+		for (size_t i = 0; i < c->lab->nsteps; i++)
+			suggest_try(&s, c->lab->steps[i].role);
+		return fail(c, "no role '%s' runs in this lab%s", word, did_you_mean(s.found));
 	}
-	return NULL;
+	return 0;
 }
+
+static bool in_list(char *const *v, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i], name))
+			return true;
+	return false;
+}
+
+/* check_calls - every call of CALLS ("connect", "send|recv", "*") is one events can have. */
+static int check_calls(struct compiler *c, const char *calls)
+{
+	const struct lab *lab = c->lab;
+
+	if (!strcmp(calls, "*"))
+		return 0;
+	for (const char *r = calls; *r; r += strcspn(r, "|"), r += *r == '|') {
+		char word[64];
+		size_t n = strcspn(r, "|");
+		snprintf(word, sizeof(word), "%.*s", (int)(n < 63 ? n : 63), r);
+		if (event_call_known(word) || in_list(lab->calls, lab->ncalls, word))
+			continue;
+		struct suggester s;
+		suggest_begin(&s, word);
+		for (size_t i = 0; event_calls[i]; i++)
+			suggest_try(&s, event_calls[i]);
+		for (size_t i = 0; i < lab->ncalls; i++)
+			suggest_try(&s, lab->calls[i]);
+		return fail(c, "no event has call '%s'%s; a program's own notes are declared "
+			    "with 'note CALL FIELD'", word, did_you_mean(s.found));
+	}
+	return 0;
+}
+
+/* check_field - NAME is a field of events (FLOWS false) or of flows. */
+static int check_field(struct compiler *c, bool flows, const char *name)
+{
+	const struct lab *lab = c->lab;
+	struct suggester s;
+
+	if (flows) {
+		if (flow_field_find(name))
+			return 0;
+		const char *near = flow_field_suggest(name);
+		if (near)
+			return fail(c, "flows have no field '%s'%s", name, did_you_mean(near));
+		size_t used = (size_t)snprintf(c->err, sizeof(c->err), "flows have no field '%s' (fields:", name);
+		for (const struct flow_field *f = flow_fields; f->name && used < sizeof(c->err); f++)
+			used += (size_t)snprintf(c->err + used, sizeof(c->err) - used, " %s", f->name);
+		if (used < sizeof(c->err))
+			snprintf(c->err + used, sizeof(c->err) - used, ")");
+		return -1;
+	}
+	if (event_field_known(name) || in_list(lab->fields, lab->nfields, name))
+		return 0;
+	suggest_begin(&s, name);
+	for (size_t i = 0; event_fields[i]; i++)
+		suggest_try(&s, event_fields[i]);
+	for (size_t i = 0; i < lab->nfields; i++)
+		suggest_try(&s, lab->fields[i]);
+	return fail(c, "events have no field '%s'%s; fields a program adds are declared "
+		    "with 'tag FIELD' or 'note CALL FIELD'", name, did_you_mean(s.found));
+}
+
+/* check_capture - "HOST:IF" names an interface of the lab. */
+static int check_capture(struct compiler *c, const char *text)
+{
+	const struct lab *lab = c->lab;
+	const char *colon = strchr(text, ':');
+	struct suggester s;
+	char host[64];
+	long h;
+
+	if (!colon)
+		return fail(c, "'%s' is not an interface of this lab (HOST:IF)", text);
+	snprintf(host, sizeof(host), "%.*s", (int)(colon - text < 63 ? colon - text : 63), text);
+	h = lab_host_index(lab, host);
+	if (h < 0) {
+		suggest_begin(&s, host);
+		for (size_t i = 0; i < lab->nhosts && i < 1000; i++)
+			suggest_try(&s, lab->hosts[i].name);
+		return fail(c, "'%s': no host '%s' in this lab%s", text, host, did_you_mean(s.found));
+	}
+	if (lab_iface_index(lab, (size_t)h, colon + 1) >= 0)
+		return 0;
+	suggest_begin(&s, colon + 1);
+	for (size_t i = 0; i < lab->hosts[h].nifaces; i++)
+		suggest_try(&s, lab->hosts[h].ifaces[i].name);
+	return fail(c, "'%s': host '%s' has no interface '%s'%s", text, host, colon + 1,
+		    did_you_mean(s.found));
+}
+
+/* ---- subjects ---- */
 
 static void add_filter(struct subject *s, const char *key, const char *value)
 {
@@ -120,80 +192,84 @@ static void add_filter(struct subject *s, const char *key, const char *value)
 	s->nfilters++;
 }
 
-/* parse_filter - "ok", "failed" or "KEY=VALUE"; returns 0 or -1. */
-static int parse_filter(struct subject *s, const char *w, char *err, size_t len)
+/* parse_filter - "ok", "failed" or "KEY=VALUE", KEY a field of the subject's records. */
+static int parse_filter(struct compiler *c, struct subject *s, const char *w)
 {
 	const char *eq = strchr(w, '=');
 
-	if (!strcmp(w, "ok"))
+	if (!strcmp(w, "ok")) {
 		add_filter(s, "ok", "true");
-	else if (!strcmp(w, "failed"))
+	} else if (!strcmp(w, "failed")) {
 		add_filter(s, "ok", "false");
-	else if (eq && eq != w) {
+	} else if (eq && eq != w) {
 		char *key = xasprintf("%.*s", (int)(eq - w), w);
+		int rc = check_field(c, s->flows, key);
 		add_filter(s, key, eq + 1);
 		free(key);
-	} else
-		return fail(err, len, "'%s' is not a filter (ok, failed, FIELD=VALUE)", w);
+		return rc;
+	} else {
+		return fail(c, "'%s' is not a filter (ok, failed, FIELD=VALUE)", w);
+	}
+	return 0;
+}
+
+static int parse_subject(struct compiler *c, struct subject *s, char *const *w, size_t n);
+
+static int parse_events(struct compiler *c, struct subject *s, char *const *w, size_t n)
+{
+	if (check_roles(c, w[1]) < 0 || check_calls(c, w[2]) < 0)
+		return -1;
+	s->role = xstrdup(w[1]);
+	s->calls = xstrdup(w[2]);
+	for (size_t i = 3; i < n; i++)
+		if (parse_filter(c, s, w[i]) < 0)
+			return -1;
+	return 0;
+}
+
+static int parse_flows(struct compiler *c, struct subject *s, char *const *w, size_t n)
+{
+	if (check_capture(c, w[1]) < 0)
+		return -1;
+	s->flows = true;
+	s->capture = xstrdup(w[1]);
+	for (size_t i = 2; i < n; i++) {
+		if (!strcmp(w[i], "tcp") || !strcmp(w[i], "udp") || !strcmp(w[i], "icmp") ||
+		    !strcmp(w[i], "icmp6")) {
+			free(s->proto);
+			s->proto = xstrdup(w[i]);
+		} else if (!strcmp(w[i], "of")) {
+			s->of = xcalloc(1, sizeof(*s->of));
+			if (parse_subject(c, s->of, w + i + 1, n - i - 1) < 0)
+				return -1;
+			if (s->of->flows)
+				return fail(c, "'of' takes events, not flows");
+			return 0;
+		} else if (parse_filter(c, s, w[i]) < 0) {
+			return -1;
+		}
+	}
 	return 0;
 }
 
 /* parse_subject - "events ROLE CALL ..." or "flows HOST:IF ..."; returns 0 or -1. */
-static int parse_subject(const struct lab *lab, struct subject *s, char **w, size_t n,
-			 char *err, size_t len)
+static int parse_subject(struct compiler *c, struct subject *s, char *const *w, size_t n)
 {
-	size_t i;
-
 	memset(s, 0, sizeof(*s));
 	s->text = join_words(w, n);
-	if (n >= 3 && !strcmp(w[0], "events")) {
-		char missing[64];
-		if (role_exists(lab, w[1], missing, sizeof(missing)))
-			return fail(err, len, "no role '%s' runs in this lab", missing);
-		s->role = xstrdup(w[1]);
-		s->calls = xstrdup(w[2]);
-		for (i = 3; i < n; i++)
-			if (parse_filter(s, w[i], err, len) < 0)
-				return -1;
-		return 0;
-	}
-	if (n >= 2 && !strcmp(w[0], "flows")) {
-		const char *colon = strchr(w[1], ':');
-		char *host = colon ? xasprintf("%.*s", (int)(colon - w[1]), w[1]) : NULL;
-		long h = host ? lab_host_index(lab, host) : -1;
-		bool found = false;
-		free(host);
-		for (size_t k = 0; h >= 0 && k < lab->hosts[h].nifaces; k++)
-			found |= !strcmp(lab->hosts[h].ifaces[k].name, colon + 1);
-		if (!found)
-			return fail(err, len, "'%s' is not an interface of this lab (HOST:IF)", w[1]);
-		s->flows = true;
-		s->capture = xstrdup(w[1]);
-		for (i = 2; i < n; i++) {
-			if (!strcmp(w[i], "tcp") || !strcmp(w[i], "udp") || !strcmp(w[i], "icmp") ||
-			    !strcmp(w[i], "icmp6")) {
-				free(s->proto);
-				s->proto = xstrdup(w[i]);
-			} else if (!strcmp(w[i], "of")) {
-				s->of = xcalloc(1, sizeof(*s->of));
-				if (parse_subject(lab, s->of, w + i + 1, n - i - 1, err, len) < 0)
-					return -1;
-				if (s->of->flows)
-					return fail(err, len, "'of' takes events, not flows");
-				return 0;
-			} else if (parse_filter(s, w[i], err, len) < 0) {
-				return -1;
-			}
-		}
-		return 0;
-	}
-	return fail(err, len, "the subject is 'events ROLE CALL [FILTER...]' or "
+	if (n >= 3 && !strcmp(w[0], "events"))
+		return parse_events(c, s, w, n);
+	if (n >= 2 && !strcmp(w[0], "flows"))
+		return parse_flows(c, s, w, n);
+	return fail(c, "the subject is 'events ROLE CALL [FILTER...]' or "
 		    "'flows HOST:IF [tcp|udp|icmp] [FILTER...] [of events ...]'");
 }
 
+/* ---- checks ---- */
+
 static int parse_op(const char *w, enum op *op)
 {
-	for (size_t i = 0; i < sizeof(op_names) / sizeof(op_names[0]); i++)
+	for (size_t i = 0; i <= OP_IN; i++)
 		if (!strcmp(w, op_names[i]) || (i == OP_EQ && !strcmp(w, "==")))
 			return (int)(*op = (enum op)i);
 	return -1;
@@ -211,457 +287,141 @@ static int parse_range(struct expect *e, const char *w)
 	return end == w || *end || !isfinite(e->lo) || !isfinite(e->hi) || e->hi < e->lo ? -1 : 0;
 }
 
-/* The fields of a flow record (analyse.c): anything else is a typo. */
-static const char *const flow_fields[] = { "ts", "proto", "id.orig_h", "id.orig_p",
-	"id.resp_h", "id.resp_p", "tuple", "conn_state", "history", "duration", "orig_pkts",
-	"resp_pkts", "orig_bytes", "resp_bytes", "syn_count", "icmp", NULL };
-
-/* check_flow_field - 0 if NAME is a flow field, else -1 with the list in ERR. */
-static int check_flow_field(const char *name, char *err, size_t len)
+static bool is_number(const char *s)
 {
-	size_t used;
+	char *end;
+	double v = strtod(s, &end);
 
-	for (size_t i = 0; flow_fields[i]; i++)
-		if (!strcmp(name, flow_fields[i]))
-			return 0;
-	used = (size_t)snprintf(err, len, "flows have no field '%s' (fields:", name);
-	for (size_t i = 0; flow_fields[i] && used < len; i++)
-		used += (size_t)snprintf(err + used, len - used, " %s", flow_fields[i]);
-	if (used < len)
-		snprintf(err + used, len - used, ")");
-	return -1;
-}
-
-struct expect *expect_compile(const struct lab *lab, char **subject, size_t nsubject,
-			      char **check, size_t ncheck, char *err, size_t len)
-{
-	struct expect *e = xcalloc(1, sizeof(*e));
-
-	if (parse_subject(lab, &e->subject, subject, nsubject, err, len) < 0)
-		goto bad;
-	if (!strcmp(check[0], "count")) {
-		char *end;
-		e->kind = CHK_COUNT;
-		if (ncheck != 3 || parse_op(check[1], &e->op) < 0 || e->op > OP_GE) {
-			fail(err, len, "usage: count =|!=|<|<=|>|>= N");
-			goto bad;
-		}
-		e->lo = strtod(check[2], &end);
-		if (*end || end == check[2] || !isfinite(e->lo)) {
-			fail(err, len, "'%s' is not a number", check[2]);
-			goto bad;
-		}
-	} else if (!strcmp(check[0], "all") || !strcmp(check[0], "none")) {
-		e->kind = check[0][0] == 'a' ? CHK_ALL : CHK_NONE;
-		if (ncheck != 4 || parse_op(check[2], &e->op) < 0) {
-			fail(err, len, "usage: %s FIELD OP VALUE (OP: = != < <= > >= ~ !~, or in LO-HI)", check[0]);
-			goto bad;
-		}
-		if (e->op == OP_IN && parse_range(e, check[3]) < 0) {
-			fail(err, len, "'%s' is not a range LO-HI", check[3]);
-			goto bad;
-		}
-		e->field = xstrdup(check[1]);
-		e->value = xstrdup(check[3]);
-	} else if (!strcmp(check[0], "distinct")) {
-		e->kind = CHK_DISTINCT;
-		if (ncheck != 2) {
-			fail(err, len, "usage: distinct FIELD");
-			goto bad;
-		}
-		e->field = xstrdup(check[1]);
-	} else if (!strcmp(check[0], "same")) {
-		e->kind = CHK_SAME;
-		if (ncheck < 5 || strcmp(check[2], "as")) {
-			fail(err, len, "usage: same FIELD as SUBJECT");
-			goto bad;
-		}
-		e->field = xstrdup(check[1]);
-		if (parse_subject(lab, &e->other, check + 3, ncheck - 3, err, len) < 0)
-			goto bad;
-	} else {
-		fail(err, len, "unknown check '%s' (count, all, none, distinct, same)", check[0]);
-		goto bad;
-	}
-	if (e->field && e->subject.flows && check_flow_field(e->field, err, len) < 0)
-		goto bad;
-	if (e->field && e->other.flows && check_flow_field(e->field, err, len) < 0)
-		goto bad;
-	for (size_t i = 0; e->subject.flows && i < e->subject.nfilters; i++)
-		if (check_flow_field(e->subject.filters[i].key, err, len) < 0)
-			goto bad;
-	return e;
-bad:
-	expect_free(e);
-	return NULL;
-}
-
-/* ---- judging ---- */
-
-static bool call_matches(const char *calls, const char *call)
-{
-	size_t n = strlen(call);
-
-	if (!strcmp(calls, "*"))
-		return true;
-	for (const char *c = calls; c; c = strchr(c, '|')) {
-		if (*c == '|')
-			c++;
-		if (!strncmp(c, call, n) && (c[n] == '|' || c[n] == '\0'))
-			return true;
-	}
-	return false;
-}
-
-static bool filters_match(const struct subject *s, const struct record *r)
-{
-	for (size_t i = 0; i < s->nfilters; i++) {
-		const char *v = record_get(r, s->filters[i].key);
-		if (!v || strcmp(v, s->filters[i].value))
-			return false;
-	}
-	return true;
-}
-
-static void push(struct selection *sel, const struct record *r)
-{
-	sel->items = xrealloc(sel->items, sizeof(*sel->items) * (sel->n + 1));
-	sel->items[sel->n++] = r;
-}
-
-static const struct run_capture *find_capture(const struct run_data *run, const char *name)
-{
-	for (size_t i = 0; i < run->ncaptures; i++)
-		if (!strcmp(run->captures[i].name, name))
-			return &run->captures[i];
-	return NULL;
-}
-
-/* unspecified - is the address part of endpoint E the wildcard (a failed connect's local)? */
-static bool unspecified(const char *e, size_t len)
-{
-	return (len > 8 && !strncmp(e, "0.0.0.0:", 8)) || (len > 5 && !strncmp(e, "[::]:", 5));
+	return end != s && !*end && isfinite(v);
 }
 
 /*
- * tuple_matches - does the event's tuple EV name the flow's tuple FL?
- * A wildcard local address (a connect that failed) matches on the port alone.
+ * check_value - FIELD OP VALUE makes sense for flows' typed fields: a
+ * number field compares with numbers, a text field is the one that '~'
+ * searches. Event fields are whatever a program wrote: not checked.
  */
-static bool tuple_matches(const char *ev, const char *fl)
+static int check_value(struct compiler *c, const struct expect *e)
 {
-	const char *ev_arrow = strstr(ev, " -> "), *fl_arrow = strstr(fl, " -> ");
-	const char *ev_port, *fl_port;
+	const struct flow_field *f = e->subject.flows ? flow_field_find(e->field) : NULL;
 
-	if (!ev_arrow || !fl_arrow)
-		return false;
-	if (strcmp(ev_arrow, fl_arrow))
-		return false; /* responder differs */
-	if ((size_t)(ev_arrow - ev) == (size_t)(fl_arrow - fl) && !strncmp(ev, fl, (size_t)(ev_arrow - ev)))
-		return true;
-	if (!unspecified(ev, (size_t)(ev_arrow - ev)))
-		return false;
-	ev_port = memrchr(ev, ':', (size_t)(ev_arrow - ev));
-	fl_port = memrchr(fl, ':', (size_t)(fl_arrow - fl));
-	return ev_port && fl_port && ev_arrow - ev_port == fl_arrow - fl_port &&
-	       !strncmp(ev_port, fl_port, (size_t)(ev_arrow - ev_port));
+	if (!f)
+		return 0;
+	if (f->type == FIELD_NUMBER && (e->op == OP_HAS || e->op == OP_HASNOT))
+		return fail(c, "%s is a number: '%s' is for text", f->name, op_names[e->op]);
+	if (f->type != FIELD_NUMBER && e->op == OP_IN)
+		return fail(c, "%s is text: 'in LO-HI' is for numbers", f->name);
+	if (f->type == FIELD_NUMBER && e->op != OP_IN && e->value[0] != '.' && !is_number(e->value))
+		return fail(c, "%s is a number: '%s' is not", f->name, e->value);
+	return 0;
 }
 
-static void select_records(const struct subject *s, const struct run_data *run,
-			   struct selection *sel)
+static int compile_count(struct compiler *c, struct expect *e, char *const *w, size_t n)
 {
-	memset(sel, 0, sizeof(*sel));
-	if (!s->flows) {
-		for (size_t i = 0; i < run->nevents; i++) {
-			const struct record *r = &run->events[i];
-			const char *role = record_get(r, "role"), *call = record_get(r, "call");
-			if (!role || !call_matches(s->role, role) ||
-			    !call || !call_matches(s->calls, call) || !filters_match(s, r))
-				continue;
-			push(sel, r);
-		}
+	char *end;
+
+	e->kind = CHK_COUNT;
+	if (n != 3 || parse_op(w[1], &e->op) < 0 || e->op > OP_GE)
+		return fail(c, "usage: count =|!=|<|<=|>|>= N");
+	e->lo = strtod(w[2], &end);
+	if (*end || end == w[2] || !isfinite(e->lo))
+		return fail(c, "'%s' is not a number", w[2]);
+	return 0;
+}
+
+static int compile_all_none(struct compiler *c, struct expect *e, char *const *w, size_t n)
+{
+	e->kind = w[0][0] == 'a' ? CHK_ALL : CHK_NONE;
+	if (n != 4 || parse_op(w[2], &e->op) < 0)
+		return fail(c, "usage: %s FIELD OP VALUE (OP: = != < <= > >= ~ !~, or in LO-HI)", w[0]);
+	if (e->op == OP_IN && parse_range(e, w[3]) < 0)
+		return fail(c, "'%s' is not a range LO-HI", w[3]);
+	e->field = xstrdup(w[1]);
+	e->value = xstrdup(w[3]);
+	if (check_field(c, e->subject.flows, e->field) < 0)
+		return -1;
+	if (e->value[0] == '.' && e->value[1] && check_field(c, e->subject.flows, e->value + 1) < 0)
+		return -1;
+	return check_value(c, e);
+}
+
+static int compile_check(struct compiler *c, struct expect *e, char *const *w, size_t n)
+{
+	if (!strcmp(w[0], "count"))
+		return compile_count(c, e, w, n);
+	if (!strcmp(w[0], "all") || !strcmp(w[0], "none"))
+		return compile_all_none(c, e, w, n);
+	if (!strcmp(w[0], "distinct")) {
+		e->kind = CHK_DISTINCT;
+		if (n != 2)
+			return fail(c, "usage: distinct FIELD");
+		e->field = xstrdup(w[1]);
+		return check_field(c, e->subject.flows, e->field);
+	}
+	if (!strcmp(w[0], "same")) {
+		e->kind = CHK_SAME;
+		if (n < 5 || strcmp(w[2], "as"))
+			return fail(c, "usage: same FIELD as SUBJECT");
+		e->field = xstrdup(w[1]);
+		if (check_field(c, e->subject.flows, e->field) < 0 ||
+		    parse_subject(c, &e->other, w + 3, n - 3) < 0)
+			return -1;
+		return check_field(c, e->other.flows, e->field);
+	}
+	static const char *const checks[] = { "count", "all", "none", "distinct", "same" };
+	return fail(c, "unknown check '%s' (count, all, none, distinct, same)%s", w[0],
+		    did_you_mean(suggest(w[0], checks, 5)));
+}
+
+/* compile - one expectation, or NULL with the reason in C->err. */
+static struct expect *compile(struct compiler *c, const struct lab_expect *le)
+{
+	struct expect *e = xcalloc(1, sizeof(*e));
+
+	if (parse_subject(c, &e->subject, le->subject, le->nsubject) < 0 ||
+	    compile_check(c, e, le->check, le->ncheck) < 0) {
+		expect_free(e);
+		return NULL;
+	}
+	return e;
+}
+
+struct expectations *expectations_compile(const struct lab *lab)
+{
+	struct expectations *x = xcalloc(1, sizeof(*x));
+	struct compiler c = { .lab = lab };
+	bool ok = true;
+
+	x->items = xcalloc(lab->nexpects + 1, sizeof(*x->items));
+	for (size_t i = 0; i < lab->nexpects; i++) {
+		const struct lab_expect *le = &lab->expects[i];
+		x->items[i] = compile(&c, le);
+		x->n = i + 1;
+		if (x->items[i])
+			continue;
+		ok = false;
+		fprintf(stderr, "%s:%d: expect: %s", lab->file, le->line, c.err);
+		if (le->param)
+			fprintf(stderr, " (this line uses --param %s)", le->param);
+		fputc('\n', stderr);
+	}
+	if (!ok) {
+		expectations_free(x);
+		return NULL;
+	}
+	return x;
+}
+
+size_t expectations_count(const struct expectations *x)
+{
+	return x ? x->n : 0;
+}
+
+void expectations_free(struct expectations *x)
+{
+	if (!x)
 		return;
-	}
-	const struct run_capture *cap = find_capture(run, s->capture);
-	if (!cap) {
-		sel->missing = xasprintf("%s was not captured", s->capture);
-		return;
-	}
-	struct selection of = { 0 };
-	if (s->of)
-		select_records(s->of, run, &of);
-	if (of.missing) {
-		sel->missing = of.missing;
-		of.missing = NULL;
-	}
-	for (size_t i = 0; i < cap->nflows; i++) {
-		const struct record *f = &cap->flows[i];
-		const char *proto = record_get(f, "proto");
-		if ((s->proto && (!proto || strcmp(proto, s->proto))) || !filters_match(s, f))
-			continue;
-		if (!s->of) {
-			push(sel, f);
-			continue;
-		}
-		for (size_t k = 0; k < of.n; k++) {
-			const char *et = record_get(of.items[k], "tuple"), *ft = record_get(f, "tuple");
-			if (et && ft && tuple_matches(et, ft)) {
-				push(sel, f);
-				break;
-			}
-		}
-	}
-	/* every event must have its flow */
-	for (size_t k = 0; s->of && k < of.n && !sel->missing; k++) {
-		const char *et = record_get(of.items[k], "tuple");
-		bool found = false;
-		for (size_t i = 0; et && i < sel->n && !found; i++)
-			found = tuple_matches(et, record_get(sel->items[i], "tuple"));
-		if (!found)
-			sel->missing = xasprintf("no flow in %s for %s", s->capture,
-						 et ? et : "an event without a four-tuple");
-	}
-	if (s->of && of.n == 0 && !sel->missing)
-		sel->missing = xasprintf("no events matched '%s'", s->of->text);
-	free(of.items);
-	free(of.missing);
-}
-
-static const char *noun(const struct subject *s, size_t n)
-{
-	return s->flows ? (n == 1 ? "flow" : "flows") : (n == 1 ? "event" : "events");
-}
-
-static bool compare(enum op op, const char *have, const char *want, double lo, double hi)
-{
-	char *end1, *end2;
-	double a, b;
-
-	if (!have)
-		return op == OP_NE || op == OP_HASNOT;
-	if (op == OP_HAS || op == OP_HASNOT) /* text contains, e.g. history ~ F */
-		return (strstr(have, want) != NULL) == (op == OP_HAS);
-	a = strtod(have, &end1);
-	b = strtod(want, &end2);
-	bool numeric = end1 != have && !*end1 && end2 != want && !*end2;
-	if (op == OP_IN)
-		return end1 != have && !*end1 && a >= lo && a <= hi;
-	if (!numeric) {
-		int c = strcmp(have, want);
-		switch (op) {
-		case OP_EQ: return c == 0;
-		case OP_NE: return c != 0;
-		case OP_LT: return c < 0;
-		case OP_LE: return c <= 0;
-		case OP_GT: return c > 0;
-		case OP_GE: return c >= 0;
-		default: return false;
-		}
-	}
-	switch (op) {
-	case OP_EQ: return a == b;
-	case OP_NE: return a != b;
-	case OP_LT: return a < b;
-	case OP_LE: return a <= b;
-	case OP_GT: return a > b;
-	case OP_GE: return a >= b;
-	default: return false;
-	}
-}
-
-/* describe - a short name for record R: its tuple, or its call and outcome. */
-static void describe(const struct record *r, char *buf, size_t len)
-{
-	const char *tuple = record_get(r, "tuple"), *call = record_get(r, "call");
-	const char *role = record_get(r, "role"), *err = record_get(r, "errno");
-
-	if (call)
-		snprintf(buf, len, "%s %s%s%s%s%s", role ? role : "?", call,
-			 err ? " " : "", err ? err : "", tuple ? " " : "", tuple ? tuple : "");
-	else
-		snprintf(buf, len, "%s %s", record_get(r, "proto") ? record_get(r, "proto") : "",
-			 tuple ? tuple : "?");
-}
-
-/* cmp_str - numbers in numeric order (4 before 10), text in text order. */
-static int cmp_str(const void *a, const void *b)
-{
-	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
-	char *ex, *ey;
-	double dx = strtod(x, &ex), dy = strtod(y, &ey);
-
-	if (ex != x && !*ex && ey != y && !*ey && dx != dy)
-		return dx < dy ? -1 : 1;
-	return strcmp(x, y);
-}
-
-/* values - the sorted values of FIELD in SEL (absent ones as "-"). */
-static const char **values(const struct selection *sel, const char *field)
-{
-	const char **v = xcalloc(sel->n + 1, sizeof(*v));
-
-	for (size_t i = 0; i < sel->n; i++) {
-		v[i] = record_get(sel->items[i], field);
-		if (!v[i])
-			v[i] = "-";
-	}
-	qsort(v, sel->n, sizeof(*v), cmp_str);
-	return v;
-}
-
-/* list_values - "a, b, c and 7 more" from distinct sorted values. */
-static void list_values(const char **v, size_t n, char *buf, size_t len)
-{
-	size_t shown = 0, used = 0, distinct = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < n; i++) {
-		if (i && !strcmp(v[i], v[i - 1]))
-			continue;
-		distinct++;
-		if (shown < 4 && used < len) {
-			int k = snprintf(buf + used, len - used, "%s%s", shown ? ", " : "", v[i]);
-			if (k > 0)
-				used += (size_t)k;
-			shown++;
-		}
-	}
-	if (distinct > shown && used < len)
-		snprintf(buf + used, len - used, " and %zu more", distinct - shown);
-}
-
-static bool judge_same(const struct expect *e, const struct selection *a,
-		       const struct run_data *run, char *detail, size_t len)
-{
-	struct selection b;
-	const char **va = values(a, e->field), **vb;
-	char only_a[256] = "", only_b[256] = "", list[256];
-	size_t i = 0, k = 0, na = 0, nb = 0;
-	bool ok;
-
-	select_records(&e->other, run, &b);
-	vb = values(&b, e->field);
-	/* walk both sorted lists, comparing them as sets */
-	const char *oa[4], *ob[4];
-	while (i < a->n || k < b.n) {
-		int c = i >= a->n ? 1 : k >= b.n ? -1 : cmp_str(&va[i], &vb[k]); /* the sort's order */
-		const char *cur = c <= 0 ? va[i] : vb[k];
-		if (c < 0 && na < 4)
-			oa[na] = cur;
-		if (c < 0)
-			na++;
-		if (c > 0 && nb < 4)
-			ob[nb] = cur;
-		if (c > 0)
-			nb++;
-		while (c <= 0 && i < a->n && !strcmp(va[i], cur))
-			i++;
-		while (c >= 0 && k < b.n && !strcmp(vb[k], cur))
-			k++;
-	}
-	ok = !na && !nb && a->n && b.n && !b.missing;
-	if (b.missing) {
-		snprintf(detail, len, "%s", b.missing);
-	} else if (!a->n || !b.n) {
-		snprintf(detail, len, "%zu %s against %zu %s: nothing to compare", a->n,
-			 noun(&e->subject, a->n), b.n, noun(&e->other, b.n));
-	} else if (ok) {
-		list_values(va, a->n, list, sizeof(list));
-		snprintf(detail, len, "the same %s: %s", e->field, list);
-	} else {
-		list_values(oa, na < 4 ? na : 4, only_a, sizeof(only_a));
-		list_values(ob, nb < 4 ? nb : 4, only_b, sizeof(only_b));
-		snprintf(detail, len, "%zu only in '%s'%s%s; %zu only in '%s'%s%s", na,
-			 e->subject.text, na ? ": " : "", only_a, nb, e->other.text,
-			 nb ? ": " : "", only_b);
-	}
-	free(va);
-	free(vb);
-	free(b.items);
-	free(b.missing);
-	return ok;
-}
-
-bool expect_judge(const struct expect *e, const struct run_data *run, char *detail, size_t len)
-{
-	struct selection sel;
-	char what[256], list[256];
-	bool ok = false;
-
-	select_records(&e->subject, run, &sel);
-	if (sel.missing) {
-		snprintf(detail, len, "%s", sel.missing);
-		goto out;
-	}
-	switch (e->kind) {
-	case CHK_COUNT:
-		{
-			char n[32], want[32];
-			snprintf(n, sizeof(n), "%zu", sel.n);
-			snprintf(want, sizeof(want), "%g", e->lo);
-			ok = compare(e->op, n, want, 0, 0);
-			snprintf(detail, len, "%zu %s (want %s %g)", sel.n, noun(&e->subject, sel.n),
-				 op_names[e->op], e->lo);
-		}
-		break;
-	case CHK_ALL:
-	case CHK_NONE:
-		if (e->kind == CHK_ALL && sel.n == 0) {
-			snprintf(detail, len, "no %s matched '%s'", noun(&e->subject, 2), e->subject.text);
-			break;
-		}
-		ok = true;
-		for (size_t i = 0; i < sel.n && ok; i++) {
-			const char *have = record_get(sel.items[i], e->field);
-			const char *want = e->value;
-			if (want[0] == '.' && want[1]) /* another field of the same record */
-				want = record_get(sel.items[i], want + 1) ? record_get(sel.items[i], want + 1) : "";
-			bool hit = compare(e->op, have, want, e->lo, e->hi);
-			if (hit != (e->kind == CHK_ALL)) {
-				ok = false;
-				describe(sel.items[i], what, sizeof(what));
-				snprintf(detail, len, "%s has %s %s, want %s%s %s%s%s%s", what, e->field,
-					 have ? have : "(none)", e->kind == CHK_NONE ? "not " : "",
-					 op_names[e->op], e->value, want != e->value ? " (" : "",
-					 want != e->value ? want : "", want != e->value ? ")" : "");
-			}
-		}
-		if (ok) {
-			const char **v = values(&sel, e->field);
-			list_values(v, sel.n, list, sizeof(list));
-			free(v);
-			snprintf(detail, len, "%zu %s, %s %s %s %s (seen: %s)", sel.n,
-				 noun(&e->subject, sel.n), e->kind == CHK_NONE ? "none with" : "all",
-				 e->field, op_names[e->op], e->value, sel.n ? list : "none");
-		}
-		break;
-	case CHK_DISTINCT: {
-		const char **v = values(&sel, e->field);
-		ok = sel.n > 0; /* like all: nothing measured proves nothing */
-		if (!ok)
-			snprintf(detail, len, "no %s matched '%s'", noun(&e->subject, 2), e->subject.text);
-		for (size_t i = 1; i < sel.n && ok; i++) {
-			if (!strcmp(v[i], v[i - 1])) {
-				size_t k = i;
-				while (k < sel.n && !strcmp(v[k], v[i]))
-					k++;
-				ok = false;
-				snprintf(detail, len, "%s %s is shared by %zu %s", e->field, v[i],
-					 k - i + 1, noun(&e->subject, 2));
-			}
-		}
-		if (ok) {
-			list_values(v, sel.n, list, sizeof(list));
-			snprintf(detail, len, "%zu distinct: %s", sel.n, sel.n ? list : "none");
-		}
-		free(v);
-		break;
-	}
-	case CHK_SAME:
-		ok = judge_same(e, &sel, run, detail, len);
-		break;
-	}
-out:
-	free(sel.items);
-	free(sel.missing);
-	return ok;
+	for (size_t i = 0; i < x->n; i++)
+		expect_free(x->items[i]);
+	free(x->items);
+	free(x);
 }

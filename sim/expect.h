@@ -1,6 +1,7 @@
 /*
- * expect.h - expectations: a subject (events or flows) and a check, compiled
- * when the lab file is read and judged against what the run measured.
+ * expect.h - expectations: a subject (events or flows) and a check,
+ * compiled from a lab's words (struct lab_expect) against a read-only lab,
+ * and judged against what a run measured.
  */
 #ifndef PORTLAB_EXPECT_H
 #define PORTLAB_EXPECT_H
@@ -25,15 +26,23 @@ struct run_data {
 	size_t ncaptures;
 };
 
-/*
- * expect_compile - SUBJECT words and CHECK words into an expectation, or
- * NULL with the reason in ERR.
- */
-struct expect *expect_compile(const struct lab *lab, char **subject, size_t nsubject,
-			      char **check, size_t ncheck, char *err, size_t errlen);
-void expect_free(struct expect *e);
+/* A lab's expectations, compiled: number I is LAB->expects[I]. */
+struct expectations;
 
-/* expect_judge - does E hold in RUN? DETAIL says what was seen. */
-bool expect_judge(const struct expect *e, const struct run_data *run, char *detail, size_t len);
+/*
+ * expectations_compile - every expectation of LAB, with each name it uses
+ * checked (roles, calls, fields, interfaces). NULL after printing
+ * "<file>:<line>: expect: <what is wrong>" for each one that is wrong.
+ */
+struct expectations *expectations_compile(const struct lab *lab);
+
+/* expectations_count - how many there are. */
+size_t expectations_count(const struct expectations *x);
+
+/* expectations_judge - does expectation I hold in RUN? DETAIL says what was seen. */
+bool expectations_judge(const struct expectations *x, size_t i, const struct run_data *run,
+			char *detail, size_t len);
+
+void expectations_free(struct expectations *x);
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * flowfmt.c - flows as text for people and as JSON for programs (see flows.h).
+ * flowfmt.c - flows as text for people: addresses, tuples, and the one flow
+ * table that `portlab flows` and a run's report print (see flows.h).
  */
 #include "flows.h"
 
@@ -9,7 +10,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "flowfields.h"
 #include "json.h"
+#include "record.h"
 
 const char *pl_addr_str(const struct pl_addr *a, char *buf, size_t len)
 {
@@ -60,73 +63,121 @@ const char *flow_proto_str(const struct flow *f)
 	}
 }
 
-void flow_json(struct json *j, const char *key, const struct flow *f)
-{
-	char buf[2 * INET6_ADDRSTRLEN + 32];
+/*
+ * The table's columns, each made of one or two flow fields (flowfields.c),
+ * so that `portlab flows` and a run's report print the same table, from a
+ * flow table or from flow records alike.
+ */
+enum cell { CELL_TEXT, CELL_ENDPOINT, CELL_PAIR };
 
-	json_begin_object(j, key);
-	json_double(j, "ts", f->ts);
-	json_string(j, "proto", flow_proto_str(f));
-	json_string(j, "id.orig_h", pl_addr_str(&f->orig_h, buf, sizeof(buf)));
-	json_int(j, "id.orig_p", f->orig_p);
-	json_string(j, "id.resp_h", pl_addr_str(&f->resp_h, buf, sizeof(buf)));
-	json_int(j, "id.resp_p", f->resp_p);
-	json_string(j, "conn_state", f->conn_state);
-	json_string(j, "history", f->history);
-	json_int(j, "orig_pkts", (long long)f->orig_pkts);
-	json_int(j, "resp_pkts", (long long)f->resp_pkts);
-	json_int(j, "orig_bytes", (long long)f->orig_bytes);
-	json_int(j, "resp_bytes", (long long)f->resp_bytes);
-	json_int(j, "orig_ip_bytes", (long long)f->orig_ip_bytes);
-	json_int(j, "resp_ip_bytes", (long long)f->resp_ip_bytes);
-	json_int(j, "syn_count", f->syn_count);
-	json_string(j, "icmp", f->icmp);
-	json_double(j, "duration", f->last_ts - f->ts);
-	json_string(j, "tuple", flow_tuple_str(f, buf, sizeof(buf)));
-	json_end_object(j);
-}
-
-/* The table's columns; numbers are right-aligned, text left-aligned. */
-enum { C_PROTO, C_ORIG, C_RESP, C_STATE, C_HIST, C_PKTS, C_BYTES, C_ICMP, NCOLS };
-
-static const char *const col_name[NCOLS] = {
-	"PROTO", "ORIG", "RESP", "STATE", "HISTORY", "PKTS", "BYTES", "ICMP",
+static const struct column {
+	const char *title;
+	const char *a, *b;  /* the fields it shows */
+	enum cell how;      /* a; a as an endpoint with port b; a/b (orig/resp) */
+	bool right;         /* numbers are right-aligned, text left-aligned */
+} columns[] = {
+	{ "PROTO", "proto", NULL, CELL_TEXT, false },
+	{ "ORIG", "id.orig_h", "id.orig_p", CELL_ENDPOINT, false },
+	{ "RESP", "id.resp_h", "id.resp_p", CELL_ENDPOINT, false },
+	{ "STATE", "conn_state", NULL, CELL_TEXT, false },
+	{ "HISTORY", "history", NULL, CELL_TEXT, false },
+	{ "PKTS", "orig_pkts", "resp_pkts", CELL_PAIR, true },
+	{ "BYTES", "orig_bytes", "resp_bytes", CELL_PAIR, true },
+	{ "ICMP", "icmp", NULL, CELL_TEXT, false },
 };
 
-/* One row as text; every cell fits: the widest is "[v6 address]:port". */
-struct row {
-	char cell[NCOLS][INET6_ADDRSTRLEN + 16];
+#define NCOLS (sizeof(columns) / sizeof(columns[0]))
+
+/* The longest value ("[v6 address]:port"), and the longest cell, made of two. */
+#define CELL_MAX (INET6_ADDRSTRLEN + 16)
+#define TEXT_MAX (2 * CELL_MAX + 8)
+
+/* Rows to print: the flows of a table, or flow records. */
+struct rows {
+	const struct flow_table *table;
+	const struct record *records;
 };
 
-/* row_of - the cells of flow F's row. */
-static void row_of(const struct flow *f, struct row *r)
+/* value - field NAME of row I as text (in BUF when it must be made), or NULL. */
+static const char *value(const struct rows *rows, size_t i, const char *name, char *buf, size_t len)
 {
-	const size_t n = sizeof(r->cell[0]);
+	const struct flow_field *f;
 
-	snprintf(r->cell[C_PROTO], n, "%s", flow_proto_str(f));
-	endpoint_str(&f->orig_h, f->orig_p, r->cell[C_ORIG], n);
-	endpoint_str(&f->resp_h, f->resp_p, r->cell[C_RESP], n);
-	snprintf(r->cell[C_STATE], n, "%s", f->conn_state ? f->conn_state : "-");
-	snprintf(r->cell[C_HIST], n, "%s", f->history[0] ? f->history : "-");
-	/* each way as orig/resp, the order of the ORIG and RESP columns */
-	snprintf(r->cell[C_PKTS], n, "%" PRIu64 "/%" PRIu64, f->orig_pkts, f->resp_pkts);
-	snprintf(r->cell[C_BYTES], n, "%" PRIu64 "/%" PRIu64, f->orig_bytes, f->resp_bytes);
-	snprintf(r->cell[C_ICMP], n, "%s", f->icmp ? f->icmp : "-");
+	if (rows->records)
+		return record_get(&rows->records[i], name);
+	f = flow_field_find(name);
+	return f && f->format(flow_table_at(rows->table, i), buf, len) ? buf : NULL;
 }
 
-/* print_row - one line of CELL padded to WIDTH, without trailing blanks. */
-static void print_row(FILE *out, const char *const cell[NCOLS], const size_t width[NCOLS])
+/* cell - column C of row I into OUT. */
+static void cell(const struct rows *rows, size_t i, const struct column *c, char *out, size_t len)
 {
-	for (int c = 0; c < NCOLS; c++) {
+	char a[CELL_MAX], b[CELL_MAX];
+	const char *va = value(rows, i, c->a, a, sizeof(a));
+	const char *vb = c->b ? value(rows, i, c->b, b, sizeof(b)) : NULL;
+
+	if (!va || !*va)
+		va = "-";
+	if (!vb)
+		vb = "-";
+	if (c->how == CELL_ENDPOINT)
+		snprintf(out, len, strchr(va, ':') ? "[%s]:%s" : "%s:%s", va, vb);
+	else if (c->how == CELL_PAIR) /* each way as orig/resp, the order of ORIG and RESP */
+		snprintf(out, len, "%s/%s", va, vb);
+	else
+		snprintf(out, len, "%s", va);
+}
+
+/* print_row - one line of CELLS padded to WIDTH, without trailing blanks. */
+static void print_row(FILE *out, const char *indent, const char *const cells[NCOLS],
+		      const size_t width[NCOLS])
+{
+	fputs(indent, out);
+	for (size_t c = 0; c < NCOLS; c++) {
 		int w = (int)width[c];
 
 		if (c == NCOLS - 1)
-			fprintf(out, "%s\n", cell[c]);
-		else if (c == C_PKTS || c == C_BYTES)
-			fprintf(out, "%*s  ", w, cell[c]);
+			fprintf(out, "%s\n", cells[c]);
+		else if (columns[c].right)
+			fprintf(out, "%*s  ", w, cells[c]);
 		else
-			fprintf(out, "%-*s  ", w, cell[c]);
+			fprintf(out, "%-*s  ", w, cells[c]);
 	}
+}
+
+/* print_rows - the first SHOWN rows under a header; two passes, widths first, so no row is kept. */
+static void print_rows(FILE *out, const struct rows *rows, size_t shown, const char *indent)
+{
+	char text[NCOLS][TEXT_MAX];
+	const char *cells[NCOLS], *titles[NCOLS];
+	size_t width[NCOLS];
+
+	if (!shown)
+		return;
+	for (size_t c = 0; c < NCOLS; c++) {
+		width[c] = strlen(columns[c].title);
+		titles[c] = columns[c].title;
+		cells[c] = text[c];
+	}
+	for (size_t i = 0; i < shown; i++)
+		for (size_t c = 0; c < NCOLS; c++) {
+			cell(rows, i, &columns[c], text[c], sizeof(text[c]));
+			if (strlen(text[c]) > width[c])
+				width[c] = strlen(text[c]);
+		}
+	print_row(out, indent, titles, width);
+	for (size_t i = 0; i < shown; i++) {
+		for (size_t c = 0; c < NCOLS; c++)
+			cell(rows, i, &columns[c], text[c], sizeof(text[c]));
+		print_row(out, indent, cells, width);
+	}
+}
+
+void flows_print_records(FILE *out, const struct record *flows, size_t shown, const char *indent)
+{
+	const struct rows rows = { .records = flows };
+
+	print_rows(out, &rows, shown, indent);
 }
 
 /* plural - "s" unless N is one. */
@@ -138,29 +189,12 @@ static const char *plural(uint64_t n)
 void flows_print_table(FILE *out, const struct flow_table *ft, const char *title)
 {
 	const struct decode_stats *st = flow_table_stats(ft);
-	size_t n = flow_table_size(ft), width[NCOLS];
-	const char *cells[NCOLS];
-	struct row r;
+	const struct rows rows = { .table = ft };
+	size_t n = flow_table_size(ft);
 
 	if (title)
 		fprintf(out, "%s\n", title);
-	/* two passes, widths first, so that no row is kept in memory */
-	for (int c = 0; c < NCOLS; c++)
-		width[c] = strlen(col_name[c]);
-	for (size_t i = 0; i < n; i++) {
-		row_of(flow_table_at(ft, i), &r);
-		for (int c = 0; c < NCOLS; c++)
-			if (strlen(r.cell[c]) > width[c])
-				width[c] = strlen(r.cell[c]);
-	}
-	if (n)
-		print_row(out, col_name, width);
-	for (int c = 0; c < NCOLS; c++)
-		cells[c] = r.cell[c];
-	for (size_t i = 0; i < n; i++) {
-		row_of(flow_table_at(ft, i), &r);
-		print_row(out, cells, width);
-	}
+	print_rows(out, &rows, n, "");
 	fprintf(out, "%zu flow%s, %" PRIu64 " packet%s, %" PRIu64 " too short to decode, %" PRIu64 " malformed\n",
 		n, plural(n), st->packets, plural(st->packets), st->truncated, st->malformed);
 }

@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 struct json;
+struct record;
 
 struct pl_addr {
 	uint8_t family; /* AF_INET (a[0..3]) or AF_INET6 */
@@ -74,9 +75,12 @@ const char *flow_tuple_str(const struct flow *f, char *buf, size_t len);
 /* flow_proto_str - "tcp", "udp", "icmp", "icmp6". */
 const char *flow_proto_str(const struct flow *f);
 
-/* flow_json - one flow as a JSON object with conn.log field names. */
-void flow_json(struct json *j, const char *key, const struct flow *f);
 /* flows_print_table - an aligned table of FT for people, under TITLE. */
 void flows_print_table(FILE *out, const struct flow_table *ft, const char *title);
+/*
+ * flows_print_records - the same table for the first SHOWN of the flow
+ * records FLOWS (flowfields.h), each line after INDENT; nothing when SHOWN is 0.
+ */
+void flows_print_records(FILE *out, const struct record *flows, size_t shown, const char *indent);
 
 #endif

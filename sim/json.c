@@ -2,6 +2,9 @@
 #include "json.h"
 
 #include <math.h>
+#include <string.h>
+
+#include "utf8.h"
 
 void json_init(struct json *j, FILE *f, bool pretty)
 {
@@ -11,21 +14,47 @@ void json_init(struct json *j, FILE *f, bool pretty)
 	j->first[0] = true;
 }
 
+/*
+ * put_escaped - S as a JSON string that strict readers accept whatever S
+ * holds: quotes and backslashes escaped, control characters as \u00XX, and
+ * each byte that is not part of well-formed UTF-8 as U+FFFD.
+ */
 static void put_escaped(FILE *f, const char *s)
 {
+	const unsigned char *u = (const unsigned char *)s;
+	size_t left = strlen(s);
+
 	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	while (left) {
+		size_t plain = 0, len;
+
+		/* a run of printable ASCII goes out in one write */
+		while (plain < left && u[plain] >= 0x20 && u[plain] < 0x7f && u[plain] != '"' &&
+		       u[plain] != '\\')
+			plain++;
+		if (plain) {
+			fwrite(u, 1, plain, f);
+			u += plain;
+			left -= plain;
+			continue;
+		}
+		unsigned char c = *u;
+		len = c < 0x80 ? 1 : utf8_char(u, left);
 		if (c == '"' || c == '\\')
 			fprintf(f, "\\%c", c);
 		else if (c == '\n')
 			fputs("\\n", f);
 		else if (c == '\t')
 			fputs("\\t", f);
-		else if (c < 0x20)
+		else if (c < 0x80) /* control characters and DEL */
 			fprintf(f, "\\u%04x", c);
+		else if (!len)
+			fputs("\\ufffd", f);
 		else
-			fputc(c, f);
+			fwrite(u, 1, len, f);
+		len = len ? len : 1;
+		u += len;
+		left -= len;
 	}
 	fputc('"', f);
 }

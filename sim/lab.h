@@ -1,12 +1,16 @@
 /*
- * lab.h - a lab as read from its lab file: topology, steps, expectations.
- * The file format is described in docs/lab-format.md.
+ * lab.h - a lab as read from its lab file: topology, steps, and each
+ * expectation's words as written (expect.c compiles them; labread.h reads
+ * a file and checks everything at once). The file format is described in
+ * docs/lab-format.md.
  */
 #ifndef PORTLAB_LAB_H
 #define PORTLAB_LAB_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "nameindex.h"
 
 #define IFNAME_MAX 15 /* Linux's IFNAMSIZ - 1 */
 #define MAX_STEP_CAPS 8
@@ -76,12 +80,15 @@ struct lab_step {
 	int line;
 };
 
-struct expect; /* compiled in expect.c */
-
+/* expect "TEXT" SUBJECT: CHECK, after parameters were replaced. */
 struct lab_expect {
 	char *text;
-	char *source;      /* the check as written, for reports */
-	struct expect *compiled;
+	char **subject;    /* "events", "client", "connect", "ok" */
+	size_t nsubject;
+	char **check;      /* "count", "=", "2" */
+	size_t ncheck;
+	char *source;      /* "SUBJECT: CHECK" as written, for reports */
+	char *param;       /* a --param this line uses, for errors; or NULL */
 	int line;
 };
 
@@ -108,14 +115,20 @@ struct lab {
 	size_t nexpects;
 	struct lab_param *params;
 	size_t nparams;
+	char **calls;      /* event calls the lab's programs add ('note') */
+	size_t ncalls;
+	char **fields;     /* event fields the lab's programs add ('tag', 'note') */
+	size_t nfields;
+	struct name_index host_names; /* host name -> index */
 };
 
 /*
- * lab_load - read and check the lab file PATH, with parameter overrides
- * OVERRIDES ("name=value", NOVERRIDES of them). Returns the lab, or NULL
- * after printing "<file>:<line>: <what is wrong>".
+ * lab_parse - read the lab file PATH, with parameter overrides OVERRIDES
+ * ("name=value", NOVERRIDES of them), and check its topology and steps.
+ * Expectations are kept as words: lab_read (labread.h) also compiles them.
+ * Returns the lab, or NULL after printing "<file>:<line>: <what is wrong>".
  */
-struct lab *lab_load(const char *path, char **overrides, size_t noverrides);
+struct lab *lab_parse(const char *path, char **overrides, size_t noverrides);
 void lab_free(struct lab *lab);
 
 /* lab_header - just the name, title and about of a lab file, for listing. */
@@ -123,5 +136,9 @@ struct lab *lab_header(const char *path);
 
 /* lab_host_index - the host named NAME, or -1. */
 long lab_host_index(const struct lab *lab, const char *name);
+/* lab_iface_index - the interface NAME of host H, or -1. */
+long lab_iface_index(const struct lab *lab, size_t h, const char *name);
+/* lab_role_known - does some step of LAB (a program or a socket table) have role ROLE? */
+bool lab_role_known(const struct lab *lab, const char *role, size_t len);
 
 #endif

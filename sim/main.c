@@ -14,6 +14,7 @@ static const struct cmd {
 	const char *help;
 } cmds[] = {
 	{ "run",   cmd_run,   "run a lab (or --all) and check its expectations" },
+	{ "check", cmd_check, "read and check lab files without building anything" },
 	{ "list",  cmd_list,  "list the labs and what each shows" },
 	{ "flows", cmd_flows, "print the connections in pcap files" },
 	{ "up",    cmd_up,    "build a lab and leave it up to work in" },

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "suggest.h"
 #include "util.h"
 
 static bool is_file(const char *path)
@@ -113,16 +114,21 @@ char *lab_file(const char *name)
 	if (is_file(path))
 		return path;
 	free(path);
-	/* four_tuple for four-tuple: the commonest slip */
+	/* four_tuple for four-tuple: the commonest slip; else the closest name */
 	char *dashed = xstrdup(name);
 	for (char *c = dashed; *c; c++)
 		if (*c == '_' || *c == ' ')
 			*c = '-';
 	path = xasprintf("%s/%s/lab", labs_dir(), dashed);
-	if (strcmp(dashed, name) && is_file(path))
-		pl_warn("no lab '%s'; did you mean '%s'?", name, dashed);
+	size_t n;
+	char **names = lab_names(&n);
+	const char *near = strcmp(dashed, name) && is_file(path) ? dashed :
+			   suggest(name, (const char *const *)names, n);
+	if (near)
+		pl_warn("no lab '%s'; did you mean '%s'?", name, near);
 	else
 		pl_warn("no lab '%s' ('portlab list' shows the labs)", name);
+	free_strings(names, n);
 	free(path);
 	free(dashed);
 	return NULL;

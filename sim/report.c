@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "flows.h"
 #include "json.h"
 #include "lab.h"
 #include "record.h"
@@ -139,55 +140,16 @@ static void print_events(FILE *out, const struct run_result *o, bool verbose)
 	free(show);
 }
 
-/* endpoint - "addr:port" of one side of flow F, as `portlab flows` prints it. */
-static void endpoint(const struct record *f, const char *side, char *buf, size_t len)
-{
-	char h[16], p[16];
-	const char *addr;
-
-	snprintf(h, sizeof(h), "id.%s_h", side);
-	snprintf(p, sizeof(p), "id.%s_p", side);
-	addr = record_text(f, h);
-	snprintf(buf, len, strchr(addr, ':') ? "[%s]:%s" : "%s:%s", addr, record_text(f, p));
-}
-
-/* print_flows - each capture's flows, in the columns of `portlab flows`. */
+/* print_flows - each capture's flows, in the table of `portlab flows` (flowfmt.c). */
 static void print_flows(FILE *out, const struct run_result *o, bool verbose)
 {
 	fprintf(out, "\nconnections on the wire\n");
 	for (size_t c = 0; c < o->data.ncaptures; c++) {
 		const struct run_capture *cap = &o->data.captures[c];
 		size_t shown = verbose ? cap->nflows : cap->nflows < MAX_FLOW_ROWS ? cap->nflows : MAX_FLOW_ROWS;
-		int wo = 4, wr = 4, wh = 7, wp = 4, wb = 5;
-		char a[80], b[80], pk[48], by[48];
 
 		fprintf(out, "  %s: %zu flow%s\n", cap->name, cap->nflows, cap->nflows == 1 ? "" : "s");
-		for (size_t i = 0; i < shown; i++) { /* column widths from what is shown */
-			const struct record *f = &cap->flows[i];
-			endpoint(f, "orig", a, sizeof(a));
-			endpoint(f, "resp", b, sizeof(b));
-			snprintf(pk, sizeof(pk), "%s/%s", record_text(f, "orig_pkts"), record_text(f, "resp_pkts"));
-			snprintf(by, sizeof(by), "%s/%s", record_text(f, "orig_bytes"), record_text(f, "resp_bytes"));
-			wo = (int)strlen(a) > wo ? (int)strlen(a) : wo;
-			wr = (int)strlen(b) > wr ? (int)strlen(b) : wr;
-			wh = (int)strlen(record_text(f, "history")) > wh ? (int)strlen(record_text(f, "history")) : wh;
-			wp = (int)strlen(pk) > wp ? (int)strlen(pk) : wp;
-			wb = (int)strlen(by) > wb ? (int)strlen(by) : wb;
-		}
-		if (!shown)
-			continue;
-		fprintf(out, "    %-5s  %-*s  %-*s  %-5s  %-*s  %*s  %*s  %s\n", "PROTO", wo, "ORIG", wr,
-			"RESP", "STATE", wh, "HISTORY", wp, "PKTS", wb, "BYTES", "ICMP");
-		for (size_t i = 0; i < shown; i++) {
-			const struct record *f = &cap->flows[i];
-			endpoint(f, "orig", a, sizeof(a));
-			endpoint(f, "resp", b, sizeof(b));
-			snprintf(pk, sizeof(pk), "%s/%s", record_text(f, "orig_pkts"), record_text(f, "resp_pkts"));
-			snprintf(by, sizeof(by), "%s/%s", record_text(f, "orig_bytes"), record_text(f, "resp_bytes"));
-			fprintf(out, "    %-5s  %-*s  %-*s  %-5s  %-*s  %*s  %*s  %s\n", record_text(f, "proto"),
-				wo, a, wr, b, record_text(f, "conn_state"), wh, record_text(f, "history"), wp, pk, wb, by,
-				record_get(f, "icmp") ? record_text(f, "icmp") : "-");
-		}
+		flows_print_records(out, cap->flows, shown, "    ");
 		if (shown < cap->nflows)
 			fprintf(out, "    ... %zu more (portlab flows %s)\n", cap->nflows - shown,
 				o->captures[c].file);

@@ -214,7 +214,7 @@ struct session {
 };
 
 /* open_folder - the run's id, folder and time; 0, or -1 when the folder cannot be made. */
-static int open_folder(struct session *s, struct lab *lab)
+static int open_folder(struct session *s, struct lab *lab, struct expectations *expects)
 {
 	char run_id[RUN_ID_LEN + 1];
 	const char *root = captures_root(s->opt->captures_root);
@@ -222,6 +222,7 @@ static int open_folder(struct session *s, struct lab *lab)
 
 	memset(res, 0, sizeof(*res));
 	res->lab = lab;
+	res->expects = expects;
 	make_run_id(run_id, sizeof(run_id));
 	res->run_id = xstrdup(run_id);
 	res->dir = xasprintf("%s/%s/%s", root, lab->name, run_id);
@@ -232,14 +233,14 @@ static int open_folder(struct session *s, struct lab *lab)
 	return mkdirs(res->dir);
 }
 
-struct session *session_open(struct lab *lab, const struct run_options *opt,
-			     struct run_result *res)
+struct session *session_open(struct lab *lab, struct expectations *expects,
+			     const struct run_options *opt, struct run_result *res)
 {
 	struct session *s = xcalloc(1, sizeof(*s));
 
 	s->res = res;
 	s->opt = opt;
-	if (open_folder(s, lab) < 0) {
+	if (open_folder(s, lab, expects) < 0) {
 		s->status = EXIT_ENV;
 		return s;
 	}
@@ -337,9 +338,10 @@ int session_close(struct session *s, bool stop_programs)
 	return status;
 }
 
-int run_lab(struct lab *lab, const struct run_options *opt, struct run_result *res)
+int run_lab(struct lab *lab, struct expectations *expects, const struct run_options *opt,
+	    struct run_result *res)
 {
-	struct session *s = session_open(lab, opt, res);
+	struct session *s = session_open(lab, expects, opt, res);
 
 	session_steps(s, lab->nsteps);
 	return session_close(s, false);
@@ -377,6 +379,7 @@ void run_result_free(struct run_result *r)
 	free(r->run_id);
 	free(r->dir);
 	free(r->started);
+	expectations_free(r->expects);
 	lab_free(r->lab);
 	memset(r, 0, sizeof(*r));
 }

@@ -56,6 +56,7 @@ struct verdict {
 
 struct run_result {
 	struct lab *lab;         /* owned */
+	struct expectations *expects; /* the lab's, compiled; owned */
 	char *run_id, *dir;
 	char *started;           /* ISO 8601 with the zone: 2026-11-30T20:21:46+00:00 */
 	double build_seconds, run_seconds;
@@ -85,11 +86,13 @@ struct run_options {
 
 /*
  * run_lab - build LAB, run it under capture, take it down, analyse and
- * judge. RES takes LAB over and is filled as far as the run got. Returns
+ * judge its EXPECTS (lab_read). RES takes both over and is filled as far as
+ * the run got. Returns
  * the exit status: EXIT_PASS, EXIT_FAIL, EXIT_USAGE (the kernel refused a
  * lab-file line) or EXIT_ENV.
  */
-int run_lab(struct lab *lab, const struct run_options *opt, struct run_result *res);
+int run_lab(struct lab *lab, struct expectations *expects, const struct run_options *opt,
+	    struct run_result *res);
 void run_result_free(struct run_result *res);
 
 /*
@@ -99,8 +102,8 @@ void run_result_free(struct run_result *res);
  * takes the lab down and judges, like the end of run_lab.
  */
 struct session;
-struct session *session_open(struct lab *lab, const struct run_options *opt,
-			     struct run_result *res);
+struct session *session_open(struct lab *lab, struct expectations *expects,
+			     const struct run_options *opt, struct run_result *res);
 /* session_steps - 0 when the steps ran, 1 when one failed and the rest were skipped, -1 when they cannot run. */
 int session_steps(struct session *s, size_t upto);
 /* session_next_step - the index of the next step session_steps would run. */

@@ -63,7 +63,7 @@ void judge_run(struct run_result *r)
 	for (size_t i = 0; i < lab->nexpects; i++) {
 		const struct lab_expect *e = &lab->expects[i];
 		double t0 = now_seconds();
-		bool ok = expect_judge(e->compiled, &r->data, detail, sizeof(detail));
+		bool ok = expectations_judge(r->expects, i, &r->data, detail, sizeof(detail));
 		add_verdict(r, e->text, e->source, ok, detail, e->line, now_seconds() - t0);
 	}
 	programs_verdict(r);

@@ -9,10 +9,8 @@
  *   then, repeated  u8 extra  u16 len (big-endian)  len bytes of frame
  *                   (the frame was EXTRA bytes longer on the wire)
  *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Isim \
- *       sim/fuzz/fuzz_decode.c sim/decode.c sim/flows.c sim/flowfmt.c \
- *       sim/json.c sim/util.c -o fuzz_decode
- *   ./fuzz_decode -max_total_time=300 CORPUS_DIR
+ *   make fuzz-decode                      (builds build/fuzz/fuzz_decode)
+ *   build/fuzz/fuzz_decode -max_total_time=300 CORPUS_DIR
  */
 #include <pcap/dlt.h>
 #include <stddef.h>
@@ -21,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flowfields.h"
 #include "flows.h"
 #include "json.h"
 

@@ -1,0 +1,136 @@
+/* flowfields.c - the fields of a flow, named once (see flowfields.h). */
+#include "flowfields.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "flows.h"
+#include "json.h"
+#include "suggest.h"
+
+#define TEXT(name, expr)                                                          \
+	static bool name(const struct flow *f, char *buf, size_t len)             \
+	{                                                                         \
+		const char *s = (expr);                                           \
+		if (!s)                                                           \
+			return false;                                             \
+		snprintf(buf, len, "%s", s);                                      \
+		return true;                                                      \
+	}
+#define COUNT(name, expr)                                                         \
+	static bool name(const struct flow *f, char *buf, size_t len)             \
+	{                                                                         \
+		snprintf(buf, len, "%llu", (unsigned long long)(expr));           \
+		return true;                                                      \
+	}
+#define SECONDS(name, expr)                                                       \
+	static bool name(const struct flow *f, char *buf, size_t len)             \
+	{                                                                         \
+		double v = (expr);                                                \
+		if (!isfinite(v))                                                 \
+			return false;                                             \
+		snprintf(buf, len, "%.6f", v);                                    \
+		return true;                                                      \
+	}
+
+SECONDS(f_ts, f->ts)
+SECONDS(f_duration, f->last_ts - f->ts)
+COUNT(f_orig_p, f->orig_p)
+COUNT(f_resp_p, f->resp_p)
+COUNT(f_orig_bytes, f->orig_bytes)
+COUNT(f_resp_bytes, f->resp_bytes)
+COUNT(f_orig_pkts, f->orig_pkts)
+COUNT(f_resp_pkts, f->resp_pkts)
+COUNT(f_orig_ip_bytes, f->orig_ip_bytes)
+COUNT(f_resp_ip_bytes, f->resp_ip_bytes)
+COUNT(f_syn_count, f->syn_count)
+TEXT(f_proto, flow_proto_str(f))
+TEXT(f_conn_state, f->conn_state)
+TEXT(f_history, f->history)
+TEXT(f_icmp, f->icmp)
+
+static bool f_orig_h(const struct flow *f, char *buf, size_t len)
+{
+	pl_addr_str(&f->orig_h, buf, len);
+	return true;
+}
+
+static bool f_resp_h(const struct flow *f, char *buf, size_t len)
+{
+	pl_addr_str(&f->resp_h, buf, len);
+	return true;
+}
+
+static bool f_tuple(const struct flow *f, char *buf, size_t len)
+{
+	flow_tuple_str(f, buf, len);
+	return true;
+}
+
+const struct flow_field flow_fields[] = {
+	{ "ts", FIELD_NUMBER, f_ts, "time of the first packet, seconds since the epoch" },
+	{ "proto", FIELD_STRING, f_proto, "tcp, udp, icmp or icmp6" },
+	{ "id.orig_h", FIELD_STRING, f_orig_h, "address of the side that opened the flow" },
+	{ "id.orig_p", FIELD_NUMBER, f_orig_p, "its port (ICMP: type)" },
+	{ "id.resp_h", FIELD_STRING, f_resp_h, "address of the side that answered" },
+	{ "id.resp_p", FIELD_NUMBER, f_resp_p, "its port (ICMP: code)" },
+	{ "conn_state", FIELD_STRING, f_conn_state, "zeek's conn_state: SF, REJ, S0, ..." },
+	{ "history", FIELD_STRING, f_history, "zeek's history letters, e.g. ShADadFf" },
+	{ "orig_pkts", FIELD_NUMBER, f_orig_pkts, "packets sent by orig" },
+	{ "resp_pkts", FIELD_NUMBER, f_resp_pkts, "packets sent by resp" },
+	{ "orig_bytes", FIELD_NUMBER, f_orig_bytes, "payload bytes sent by orig" },
+	{ "resp_bytes", FIELD_NUMBER, f_resp_bytes, "payload bytes sent by resp" },
+	{ "orig_ip_bytes", FIELD_NUMBER, f_orig_ip_bytes, "IP bytes sent by orig" },
+	{ "resp_ip_bytes", FIELD_NUMBER, f_resp_ip_bytes, "IP bytes sent by resp" },
+	{ "syn_count", FIELD_NUMBER, f_syn_count, "SYNs sent by orig: 1 + retransmissions" },
+	{ "icmp", FIELD_STRING, f_icmp, "the ICMP error that answered the flow, or null" },
+	{ "duration", FIELD_NUMBER, f_duration, "seconds from the first packet to the last" },
+	{ "tuple", FIELD_STRING, f_tuple, "orig_addr:port -> resp_addr:port" },
+	{ NULL, FIELD_NULL, NULL, NULL },
+};
+
+const char *flow_field_suggest(const char *word)
+{
+	struct suggester s;
+
+	suggest_begin(&s, word);
+	for (const struct flow_field *ff = flow_fields; ff->name; ff++)
+		suggest_try(&s, ff->name);
+	return s.found;
+}
+
+const struct flow_field *flow_field_find(const char *name)
+{
+	for (const struct flow_field *ff = flow_fields; ff->name; ff++)
+		if (!strcmp(ff->name, name))
+			return ff;
+	return NULL;
+}
+
+/* The longest value: a tuple of two "[v6 address]:port". */
+#define VALUE_MAX 160
+
+void flow_record(struct record *r, const struct flow *f)
+{
+	char buf[VALUE_MAX];
+
+	for (const struct flow_field *ff = flow_fields; ff->name; ff++)
+		record_set(r, ff->name, ff->format(f, buf, sizeof(buf)) ? buf : NULL, ff->type);
+}
+
+void flow_json(struct json *j, const char *key, const struct flow *f)
+{
+	char buf[VALUE_MAX];
+
+	json_begin_object(j, key);
+	for (const struct flow_field *ff = flow_fields; ff->name; ff++) {
+		if (!ff->format(f, buf, sizeof(buf)))
+			json_null(j, ff->name);
+		else if (ff->type == FIELD_NUMBER)
+			json_raw(j, ff->name, buf);
+		else
+			json_string(j, ff->name, buf);
+	}
+	json_end_object(j);
+}
