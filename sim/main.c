@@ -15,6 +15,7 @@ static const struct cmd {
 	{ "run",   cmd_run,   "run a lab (or --all) and check its expectations" },
 	{ "list",  cmd_list,  "list the labs and what each shows" },
 	{ "flows", cmd_flows, "print the connections in pcap files" },
+	{ "ladder", cmd_ladder, "draw a connection as a ladder, at every interface it crossed" },
 	{ "clean", cmd_clean, "remove what an interrupted run left behind" },
 };
 
