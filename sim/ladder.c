@@ -731,7 +731,8 @@ static void event_columns(struct ladder_conn *out)
 		if (e->called && e->t >= out->arrows[0].t0)
 			e->t = out->arrows[0].t0 - 1e-6;
 	}
-	qsort(out->events, out->nevents, sizeof(*out->events), by_event_time);
+	if (out->nevents)
+		qsort(out->events, out->nevents, sizeof(*out->events), by_event_time);
 	for (size_t i = 0; i < out->nevents; i++) {
 		struct lad_event *e = &out->events[i];
 		size_t n = strlen(e->host);
