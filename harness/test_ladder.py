@@ -171,3 +171,17 @@ def test_relative_numbers_and_stdin(tmp_path):
 def test_usage_errors(args, words):
     proc = portlab("ladder", *args)
     assert proc.returncode == 2 and words in proc.stderr, proc.stderr
+
+
+def test_a_folder_without_run_pcapng_uses_its_interface_pcaps(run, tmp_path):
+    """A run stopped before run.pcapng was written: result.json lists the pcaps."""
+    import shutil
+    folder = tmp_path / "run"
+    shutil.copytree(run.result["dir"], folder)
+    os.unlink(folder / "run.pcapng")
+    whole = ladders(portlab("ladder", run.result["dir"]).stdout)
+    parts = ladders(portlab("ladder", str(folder)).stdout)
+    assert len(parts) == 2
+    for tuple_, lad in parts.items():
+        assert lad["cols"] == PATH
+        assert [r[2] for r in lad["rows"]] == [r[2] for r in whole[tuple_]["rows"]]

@@ -155,23 +155,53 @@ static char *base_name(const char *path)
 	return name;
 }
 
+/*
+ * read_captures - the per-interface pcaps that RESULT lists, from folder DIR
+ * (where run.pcapng is missing: a run stopped before it was written).
+ */
+static int read_captures(struct ladder *l, const char *dir, const struct jvalue *result,
+			 char *err, size_t errlen)
+{
+	const struct jvalue *caps = jget(result, "captures");
+	int status = 0;
+
+	for (size_t i = 0; caps && caps->type == J_ARRAY && i < caps->n; i++) {
+		const char *name = jstr(&caps->items[i], "name"), *file = jstr(&caps->items[i], "file");
+		const char *base = file ? strrchr(file, '/') : NULL;
+		char *path;
+		int rc;
+
+		if (!name || !file)
+			continue;
+		path = xasprintf("%s/%s", dir, base ? base + 1 : file);
+		rc = ladder_read(l, path, name, err, errlen);
+		free(path);
+		if (rc < 0)
+			return rc;
+		if (rc > 0)
+			status = rc;
+	}
+	return status;
+}
+
 /* read_folder - run folder DIR into L: run.pcapng and result.json's events. */
 static int read_folder(struct ladder *l, const char *dir, char *err, size_t errlen)
 {
 	char *pcapng = xasprintf("%s/run.pcapng", dir), *result = xasprintf("%s/result.json", dir);
-	struct jvalue *v;
-	int rc = ladder_read(l, pcapng, "run", err, errlen);
+	char jerr[300];
+	struct jvalue *v = jread_file(result, jerr, sizeof(jerr));
+	struct stat st;
+	int rc;
 
-	if (rc >= 0) {
-		char jerr[300];
-
-		v = jread_file(result, jerr, sizeof(jerr));
-		if (v)
-			ladder_events(l, jget(v, "events"));
-		else
-			pl_warn("%s; the ladder has no socket calls", jerr);
-		jfree(v);
-	}
+	if (stat(pcapng, &st) == 0 || !v)
+		rc = ladder_read(l, pcapng, "run", err, errlen);
+	else
+		rc = read_captures(l, dir, v, err, errlen);
+	if (rc >= 0 && v)
+		ladder_events(l, jget(v, "events"));
+	else if (rc >= 0)
+		pl_warn("%s; the ladder has no socket calls", jerr);
+	jfree(v);
 	free(pcapng);
 	free(result);
 	return rc;

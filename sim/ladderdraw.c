@@ -212,6 +212,8 @@ static void svg_arrow(FILE *out, const struct ladder_conn *c, const struct arrow
 
 	if (x0 == x1)
 		x1 += a->from_orig ? half : -half;
+	else
+		x1 += x1 > x0 ? -5 : 5;   /* the head stops at the last dot, not over it */
 	fprintf(out, "<line class=\"packet%s\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
 		"marker-end=\"url(#head)\"/>\n", a->kind == ARROW_ICMP_ERROR ? " icmp" : "",
 		x0, y, x1, y);
@@ -293,7 +295,7 @@ void ladder_svg(FILE *out, const struct ladder_conn *c, size_t n, const char *ti
 	      ".event { fill: #009e73; }\n"
 	      ".call { fill: #00694c; }\n"
 	      "</style>\n<defs><marker id=\"head\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" "
-	      "markerWidth=\"8\" markerHeight=\"8\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" "
+	      "markerWidth=\"6\" markerHeight=\"6\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" "
 	      "fill=\"#333\"/></marker></defs>\n", out);
 	fprintf(out, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"white\"/>\n"
 		"<text class=\"title\" x=\"10\" y=\"24\">", width, height);
