@@ -6,6 +6,8 @@ whole (caplen == len). The pcap is read here, byte by byte, not by portlab.
 """
 import struct
 
+import pytest
+
 from portlab_harness import TWO_HOSTS, need_root, portlab, LabRun
 
 MTU = 1500
@@ -41,17 +43,21 @@ def pcap_records(path):
     return out
 
 
-def bulk_run(tmp_path, offloads):
+def bulk_run(tmp_path, offloads, text=BULK):
     need_root()
     lab = tmp_path / "lab"
-    lab.write_text(BULK)
+    lab.write_text(text)
     run = LabRun(portlab("run", str(lab), "--json", "--param", "offloads=" + offloads))
     assert run.rc == 0, (run.failed_verdicts(), run.stderr[-2000:])
     return run
 
 
-def test_a_megabyte_crosses_in_frames_that_fit_the_mtu(tmp_path):
-    run = bulk_run(tmp_path, "off")
+ON_A_SEGMENT = BULK.replace("link a:eth0 b:eth0", "segment lan a:eth0 b:eth0")
+
+
+@pytest.mark.parametrize("text", [BULK, ON_A_SEGMENT], ids=["veth link", "bridge segment"])
+def test_a_megabyte_crosses_in_frames_that_fit_the_mtu(tmp_path, text):
+    run = bulk_run(tmp_path, "off", text)
     for side in ("a:eth0", "b:eth0"):
         records = pcap_records(run.pcap(side))
         # 1 MB in segments of at most 1448 bytes: at least 690 data frames
