@@ -77,7 +77,7 @@ def test_socket_calls_sit_in_their_hosts_columns_in_time(run):
     assert len(accepts) == len(connects) == 2
     for ev in connects + accepts:
         lad = drawn[ev["tuple"]]
-        rows = [r for r in lad["rows"] if ev["call"] + "()" in r[2]]
+        rows = [r for r in lad["rows"] if ev["call"] + "()" in r[2] and "called" not in r[2]]
         assert len(rows) == 1, rows
         t, grid, label = rows[0]
         col = 0 if ev["role"] == "client" else 3
@@ -88,6 +88,20 @@ def test_socket_calls_sit_in_their_hosts_columns_in_time(run):
         assert t > syn_ack[0]
     for ev in accepts:
         assert "accept() = fd %d" % ev["fd"] in portlab("ladder", run.result["dir"]).stdout
+
+
+def test_blocking_calls_show_when_they_began(run):
+    """tcp_client and tcp_server say when connect and accept were called (t_called)."""
+    drawn = ladders(portlab("ladder", run.result["dir"]).stdout)
+    assert len(drawn) == 2
+    for lad in drawn.values():
+        labels = [r[2] for r in lad["rows"]]
+        called = labels.index("[laptop:eth0] client connect() called")
+        syn = [i for i, lab in enumerate(labels) if lab.startswith("SYN seq=0")][0]
+        returned = labels.index("[laptop:eth0] client connect() ok")
+        assert called < syn < returned
+        acc = [i for i, lab in enumerate(labels) if "server accept() = fd" in lab][0]
+        assert labels.index("[server:eth0] server accept() called") < acc
 
 
 def test_svg_is_valid_xml_with_the_same_arrows(run, tmp_path):

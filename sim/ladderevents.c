@@ -194,6 +194,11 @@ static void tie(struct binding **b, size_t *nb, struct binding *bd, struct opene
 
 	if (!bd && fd >= 0)
 		tie_socket(op, nop, role, fd, c, orig);
+	/* a program that said when a blocking call began (report_calling) */
+	if (jnum(ev, "t_called", -1) > 0) {
+		snprintf(text, sizeof(text), "%s %s() called", role, call);
+		add_event(c, jnum(ev, "t_called", 0), jstr(ev, "host"), orig, text);
+	}
 	event_text(ev, text, sizeof(text));
 	e = add_event(c, jnum(ev, "t", 0), jstr(ev, "host"), orig, text);
 	if (!strcmp(call, "close") && bd) {
