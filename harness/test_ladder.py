@@ -102,6 +102,9 @@ def test_blocking_calls_show_when_they_began(run):
         assert called < syn < returned
         acc = [i for i, lab in enumerate(labels) if "server accept() = fd" in lab][0]
         assert labels.index("[server:eth0] server accept() called") < acc
+        # accept hands over a connection only once the handshake's last ACK arrived
+        last_ack = [i for i, lab in enumerate(labels) if lab.startswith("ACK seq=1 ack=1 ")][0]
+        assert last_ack < acc
 
 
 def test_svg_is_valid_xml_with_the_same_arrows(run, tmp_path):
