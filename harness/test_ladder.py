@@ -202,3 +202,24 @@ def test_a_folder_without_run_pcapng_uses_its_interface_pcaps(run, tmp_path):
     for tuple_, lad in parts.items():
         assert lad["cols"] == PATH
         assert [r[2] for r in lad["rows"]] == [r[2] for r in whole[tuple_]["rows"]]
+
+
+def test_a_packet_lost_on_the_way_stops_short(tmp_path):
+    """Seen on the router's way in but not on its way out: the arrow says where it stopped."""
+    from test_pcapng import Ng
+    frames = handshake_data_fin()
+    ng = Ng().iface("client:eth0").iface("router:eth0").iface("router:eth1")
+    for t, fr in frames[:3]:                     # the handshake crosses the router
+        for k in range(3):
+            ng.packet(k, t + k * 1e-5, fr)
+    ng.packet(0, frames[3][0], frames[3][1])     # the data reaches the router...
+    ng.packet(1, frames[3][0] + 1e-5, frames[3][1])   # ...and goes no further
+    proc = portlab("ladder", ng.write(tmp_path / "lost.pcapng"))
+    assert proc.returncode == 0, proc.stderr
+    [lad] = ladders(proc.stdout).values()
+    assert lad["cols"] == ["client:eth0", "router:eth0", "router:eth1"]
+    last = lad["rows"][-1]
+    assert last[2].startswith("PSH,ACK seq=1 ack=1 len=100")
+    assert last[2].endswith("(not seen after router:eth0)")
+    assert marks(last[1]) == ["o", "o", "|"]
+    assert all(marks(g) == ["o"] * 3 for _, g, _ in lad["rows"][:3])
