@@ -223,3 +223,29 @@ def test_a_packet_lost_on_the_way_stops_short(tmp_path):
     assert last[2].endswith("(not seen after router:eth0)")
     assert marks(last[1]) == ["o", "o", "|"]
     assert all(marks(g) == ["o"] * 3 for _, g, _ in lad["rows"][:3])
+
+
+def test_ipv6_connection_picked_by_a_bracketed_tuple(tmp_path):
+    from test_pcap_parser import C6, S6
+    cap = Capture()
+    for t, fr in handshake_data_fin() + handshake_data_fin(C6, S6, sport=40009):
+        cap.add(t, fr)
+    path = cap.write(tmp_path / "both.pcap")
+    proc = portlab("ladder", "--tuple", "[%s]:443-[%s]:40009" % (S6, C6), path)
+    assert proc.returncode == 0, proc.stderr
+    drawn = ladders(proc.stdout)
+    assert list(drawn) == ["[2001:db8::5]:40009 -> [2001:db8::80]:443"]
+    assert len(drawn["[2001:db8::5]:40009 -> [2001:db8::80]:443"]["rows"]) == 10
+
+
+def test_a_truncated_capture_still_draws_what_it_holds(tmp_path):
+    cap = Capture()
+    for t, fr in handshake_data_fin():
+        cap.add(t, fr)
+    path = tmp_path / "cut.pcap"
+    path.write_bytes(cap.pcap_bytes()[:-20])
+    proc = portlab("ladder", str(path))
+    assert proc.returncode == 1
+    assert "the ladder shows the part before it" in proc.stderr
+    [lad] = ladders(proc.stdout).values()
+    assert len(lad["rows"]) == 9
