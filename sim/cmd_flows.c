@@ -95,13 +95,13 @@ static void error_json(struct json *j, const char *path, const char *err)
 	json_end_object(j);
 }
 
-/* iface_title - the heading of interface IF of PATH (NTH of N): "PATH, interface NAME". */
-static char *iface_title(const char *path, const struct iface_flows *ifc, size_t nth, size_t n)
+/* iface_title - the heading of interface IFC of PATH (one of N): "PATH, interface NAME". */
+static char *iface_title(const char *path, const struct iface_flows *ifc, size_t n)
 {
 	if (ifc->name)
 		return xasprintf("%s, interface %s", path, ifc->name);
-	if (n > 1)
-		return xasprintf("%s, interface %zu", path, nth);
+	if (n > 1)   /* unnamed: its number, as Wireshark's frame.interface_id */
+		return xasprintf("%s, interface %zu", path, ifc->index);
 	return xstrdup(path);
 }
 
@@ -129,7 +129,7 @@ static int flows_file(const char *path, bool as_json, struct json *j, bool first
 		if (as_json) {
 			file_json(j, path, &ifs[i], rc);
 		} else {
-			char *title = iface_title(path, &ifs[i], i, n);
+			char *title = iface_title(path, &ifs[i], n);
 
 			if (!first || i)
 				putchar('\n');

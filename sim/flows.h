@@ -71,6 +71,7 @@ int flows_read_pcap(struct flow_table *ft, const char *path, char *err, size_t e
 /* One interface's flows, from a capture that may hold several (pcapng). */
 struct iface_flows {
 	char *name;              /* pcapng if_name, or NULL (a pcap file, an unnamed interface) */
+	size_t index;            /* the interface's number in the file (pcapng interface id) */
 	struct flow_table *ft;
 };
 

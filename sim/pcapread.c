@@ -102,6 +102,7 @@ static struct flow_table *iface_table(void *ctx, size_t i, const char *name)
 	if (!l->ifs[i].ft) {
 		l->ifs[i].ft = flow_table_new();
 		l->ifs[i].name = name ? xstrdup(name) : NULL;
+		l->ifs[i].index = i;
 	}
 	return l->ifs[i].ft;
 }
