@@ -124,13 +124,24 @@ def main():
     print("\nreading a capture: %s, %.1f MB, %d packets" % (os.path.basename(biggest["file"]),
                                                            size / 1e6, biggest["written"]))
     print("  %-28s  %8s  %10s  %10s" % ("reader", "seconds", "MB/s", "peak RSS"))
-    for name, cmd in [("portlab flows --json", [portlab, "flows", "--json", biggest["file"]]),
-                      ("portlab flows", [portlab, "flows", biggest["file"]]),
-                      ("tcpdump -nn -r", ["tcpdump", "-nn", "-r", biggest["file"]]),
-                      ("tshark -q -z conv,tcp", ["tshark", "-q", "-r", biggest["file"], "-z", "conv,tcp"])]:
+    bare = os.path.join(tmp, "bare_loop")
+    subprocess.run(["cc", "-O2", "-o", bare, os.path.join(HERE, "bare_loop.c"), "-lpcap"], check=True)
+    readers = [("bare pcap_next_ex loop", [bare, biggest["file"]]),
+               ("portlab flows --json", [portlab, "flows", "--json", biggest["file"]]),
+               ("portlab flows", [portlab, "flows", biggest["file"]]),
+               ("portlab flows run.pcapng", [portlab, "flows", res["pcapng"]]),
+               ("portlab ladder --flow 1", [portlab, "ladder", "--flow", "1", biggest["file"]]),
+               ("tcpdump -nn -r", ["tcpdump", "-nn", "-r", biggest["file"]]),
+               ("tshark -q -z conv,tcp", ["tshark", "-q", "-r", biggest["file"], "-z", "conv,tcp"])]
+    base = None
+    for name, cmd in readers:
         took, rss = timed(cmd)
-        print("  %-28s  %8.3f  %10.1f  %10s" % (name, took, size / 1e6 / took,
-                                                "%.1f MB" % (rss / 1024) if rss else "n/a"))
+        base = base or took
+        # run.pcapng holds every interface: its size, not the one capture's
+        mb = (os.path.getsize(res["pcapng"]) if "pcapng" in name else size) / 1e6
+        print("  %-28s  %8.3f  %10.1f  %10s  %5.1fx" % (name, took, mb / took,
+                                                       "%.1f MB" % (rss / 1024) if rss else "n/a",
+                                                       took / base))
 
 
 if __name__ == "__main__":

@@ -118,10 +118,12 @@ def test_one_pcapng_holds_every_interface_by_name(run):
     assert times == sorted(times)
 
 
-def test_flows_on_the_run_pcapng_says_it_holds_several_interfaces(run):
+def test_flows_on_the_run_pcapng_gives_one_table_per_interface(run):
     from portlab_harness import portlab
     proc = portlab("flows", run.result["pcapng"])
-    assert proc.returncode == 0
-    assert "it holds 4 interfaces" in proc.stderr
+    assert proc.returncode == 0 and proc.stderr == ""
+    for cap in run.result["captures"]:
+        assert "%s, interface %s\n" % (run.result["pcapng"], cap["name"]) in proc.stdout
+    assert proc.stdout.count("2 flows,") == 4
     one = portlab("flows", run.pcap("router:eth0"))
-    assert one.returncode == 0 and "interfaces" not in one.stderr
+    assert one.returncode == 0 and "interface" not in one.stdout

@@ -27,8 +27,8 @@ static int stream(pcap_t *p, const char *name)
 	struct pcap_pkthdr *h;
 	const u_char *data;
 
-	if (pcapng_section_header(stdout) < 0 ||
-	    pcapng_interface(stdout, pcap_datalink(p), pcap_snapshot(p), name) < 0 || fflush(stdout))
+	if (pcapng_put_section(stdout) < 0 ||
+	    pcapng_put_interface(stdout, pcap_datalink(p), pcap_snapshot(p), name) < 0 || fflush(stdout))
 		return EXIT_FAIL;
 	while (!stop) {
 		int rc = pcap_next_ex(p, &h, &data);
@@ -36,7 +36,7 @@ static int stream(pcap_t *p, const char *name)
 			continue; /* the timeout: look at stop */
 		if (rc < 0)
 			break;
-		if (pcapng_packet(stdout, 0, h, data) < 0 || fflush(stdout) != 0)
+		if (pcapng_put_packet(stdout, 0, h, data) < 0 || fflush(stdout) != 0)
 			return stop ? EXIT_PASS : EXIT_FAIL; /* the reader went away */
 	}
 	return EXIT_PASS;

@@ -18,12 +18,16 @@ static const char usage_text[] =
 	"usage: portlab flows [--json] FILE...\n"
 	"\n"
 	"Print every TCP connection, UDP flow and ICMP exchange in each pcap or\n"
-	"pcapng FILE, with zeek's conn_state and history. PKTS and BYTES (payload)\n"
-	"are given orig/resp; ICMP names an error that came back for the flow.\n"
+	"pcapng FILE (\"-\": standard input), with zeek's conn_state and history.\n"
+	"PKTS and BYTES (payload) are given orig/resp; ICMP names an error that\n"
+	"came back for the flow. A pcapng file with several interfaces (portlab's\n"
+	"run.pcapng) gives one table per interface, headed by its name: a\n"
+	"connection appears once on each interface it crossed.\n"
 	"\n"
-	"  --json   one JSON document: {\"files\":[{\"file\",\"packets\",\"truncated\",\n"
+	"  --json   one JSON document: {\"files\":[{\"file\",\"interface\",\"packets\",\"truncated\",\n"
 	"           \"malformed\",\"other\",\"complete\",\"flows\":[...]}]}, zeek conn.log\n"
-	"           names; truncated counts packets too short to decode, other the\n"
+	"           names, one object per interface of each file (\"interface\" is\n"
+	"           null for a pcap); truncated counts packets too short to decode, other the\n"
 	"           packets that are no flow (ARP, neighbour discovery)\n"
 	"  --help   this text\n"
 	"\n"
@@ -41,11 +45,15 @@ static const char *reason(const char *err, const char *path)
 	return err;
 }
 
-/* warn_incomplete - say that PATH stopped early, after what FT read. */
-static void warn_incomplete(const char *path, const struct flow_table *ft, const char *err)
+/* warn_incomplete - say that PATH stopped early, after what its N tables read. */
+static void warn_incomplete(const char *path, const struct iface_flows *ifs, size_t nifs,
+			    const char *err)
 {
-	uint64_t n = flow_table_stats(ft)->packets;
 	const char *why = reason(err, path);
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < nifs; i++)
+		n += flow_table_stats(ifs[i].ft)->packets;
 
 	if (strstr(why, "truncated"))
 		pl_warn("%s: capture is truncated after %" PRIu64 " packets; "
@@ -55,13 +63,15 @@ static void warn_incomplete(const char *path, const struct flow_table *ft, const
 			"flows shown are from the part that was read", path, n, why);
 }
 
-/* file_json - the JSON object for PATH, read into FT with result RC. */
-static void file_json(struct json *j, const char *path, const struct flow_table *ft, int rc)
+/* file_json - the JSON object for interface IFC of PATH, read with result RC. */
+static void file_json(struct json *j, const char *path, const struct iface_flows *ifc, int rc)
 {
+	const struct flow_table *ft = ifc->ft;
 	const struct decode_stats *st = flow_table_stats(ft);
 
 	json_begin_object(j, NULL);
 	json_string(j, "file", path);
+	json_string(j, "interface", ifc->name);
 	json_int(j, "packets", (long long)st->packets);
 	json_int(j, "truncated", (long long)st->truncated);
 	json_int(j, "malformed", (long long)st->malformed);
@@ -86,73 +96,49 @@ static void error_json(struct json *j, const char *path, const char *err)
 	json_end_object(j);
 }
 
-/*
- * pcapng_interfaces - how many interface descriptions the pcapng file PATH
- * holds (0 for a pcap file, or one that cannot be read). Only block
- * headers are read, each length checked before it is trusted.
- */
-static unsigned pcapng_interfaces(const char *path)
+/* iface_title - the heading of interface IFC of PATH (one of N): "PATH, interface NAME". */
+static char *iface_title(const char *path, const struct iface_flows *ifc, size_t n)
 {
-	FILE *f = fopen(path, "rb");
-	uint32_t head[2];
-	unsigned idbs = 0;
-	bool swapped = false;
-
-	if (!f)
-		return 0;
-	for (int blocks = 0; blocks < 100000 && fread(head, 4, 2, f) == 2; blocks++) {
-		if (blocks == 0) {
-			uint32_t magic;
-			if (head[0] != 0x0A0D0D0A || fread(&magic, 4, 1, f) != 1)
-				break; /* not pcapng */
-			swapped = magic == 0x4D3C2B1A;
-			if (fseek(f, -4, SEEK_CUR) != 0)
-				break;
-		}
-		uint32_t type = swapped ? __builtin_bswap32(head[0]) : head[0];
-		uint32_t len = swapped ? __builtin_bswap32(head[1]) : head[1];
-		if (len < 12 || len % 4)
-			break;
-		idbs += type == 1;
-		if (type == 6 || type == 3) /* packets begin: the interfaces are all declared */
-			break;
-		if (fseek(f, (long)len - 8, SEEK_CUR) != 0)
-			break;
-	}
-	fclose(f);
-	return idbs;
+	if (ifc->name)
+		return xasprintf("%s, interface %s", path, ifc->name);
+	if (n > 1)   /* unnamed: its number, as Wireshark's frame.interface_id */
+		return xasprintf("%s, interface %zu", path, ifc->index);
+	return xstrdup(path);
 }
 
 /* flows_file - read and print PATH; returns the exit status it deserves. */
 static int flows_file(const char *path, bool as_json, struct json *j, bool first)
 {
-	struct flow_table *ft = flow_table_new();
+	struct iface_flows *ifs = NULL;
+	size_t n = 0;
 	char err[512];
-	int rc = flows_read_pcap(ft, path, err, sizeof(err));
+	int rc = flows_read_ifaces(path, &ifs, &n, err, sizeof(err));
 
 	if (rc < 0) {
 		pl_warn("%s", err);
 		if (as_json)
 			error_json(j, path, err);
-		flow_table_free(ft);
+		iface_flows_free(ifs, n);
 		return EXIT_USAGE;
 	}
-	flow_table_finish(ft);
+	for (size_t i = 0; i < n; i++)
+		flow_table_finish(ifs[i].ft);
 	if (rc > 0)
-		warn_incomplete(path, ft, err);
-	unsigned ifaces = pcapng_interfaces(path);
-	if (ifaces > 1)
-		pl_warn("%s: note: it holds %u interfaces (portlab's run.pcapng?); a connection seen "
-			"on several is counted once for each: the per-interface pcaps give one table each",
-			path, ifaces);
-	if (as_json) {
-		file_json(j, path, ft, rc);
-	} else {
-		if (!first)
-			putchar('\n');
-		flows_print_table(stdout, ft, path);
+		warn_incomplete(path, ifs, n, err);
+	/* one table per interface: a connection is seen once on each it crossed */
+	for (size_t i = 0; i < n; i++) {
+		if (as_json) {
+			file_json(j, path, &ifs[i], rc);
+		} else {
+			char *title = iface_title(path, &ifs[i], n);
+
+			if (!first || i)
+				putchar('\n');
+			flows_print_table(stdout, ifs[i].ft, title);
+			free(title);
+		}
 	}
-	flow_table_free(ft);
+	iface_flows_free(ifs, n);
 	return rc > 0 ? EXIT_FAIL : EXIT_PASS;
 }
 
@@ -174,7 +160,7 @@ int cmd_flows(int argc, char **argv)
 			fputs(usage_text, stdout);
 			free(files);
 			return EXIT_PASS;
-		} else if (opts && a[0] == '-' && a[1]) {
+		} else if (opts && a[0] == '-' && a[1]) {   /* "-" alone is standard input */
 			pl_warn("flows: unknown option '%s'", a);
 			fputs(usage_text, stderr);
 			free(files);

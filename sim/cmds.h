@@ -15,6 +15,7 @@ int cmd_run_step(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_shell(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
+int cmd_ladder(int argc, char **argv);
 
 /* Exit statuses, like diff and grep. */
 enum {

@@ -61,12 +61,30 @@ const struct flow *flow_table_at(const struct flow_table *ft, size_t i);
 const struct decode_stats *flow_table_stats(const struct flow_table *ft);
 
 /*
- * flows_read_pcap - stream the pcap or pcapng file PATH into FT.
+ * flows_read_pcap - stream the pcap or pcapng file PATH ("-": standard
+ * input) into FT, every interface together.
  * Returns 0, 1 when the file ended in the middle of a record (what came
  * before is kept), or -1 when it cannot be read; ERR then says why,
  * "PATH: <reason>".
  */
 int flows_read_pcap(struct flow_table *ft, const char *path, char *err, size_t errlen);
+
+/* One interface's flows, from a capture that may hold several (pcapng). */
+struct iface_flows {
+	char *name;              /* pcapng if_name, or NULL (a pcap file, an unnamed interface) */
+	size_t index;            /* the interface's number in the file (pcapng interface id) */
+	struct flow_table *ft;
+};
+
+/*
+ * flows_read_ifaces - stream the capture PATH ("-": standard input) into one
+ * flow table per interface that carries packets, in *IFS (*N of them, at
+ * least one; free with iface_flows_free). Returns as flows_read_pcap; the
+ * tables are there also when it returns 1.
+ */
+int flows_read_ifaces(const char *path, struct iface_flows **ifs, size_t *n,
+		      char *err, size_t errlen);
+void iface_flows_free(struct iface_flows *ifs, size_t n);
 
 /* pl_addr_str - the address in its usual text form. */
 const char *pl_addr_str(const struct pl_addr *a, char *buf, size_t len);

@@ -23,6 +23,7 @@ static const struct cmd {
 	{ "capture", cmd_capture, "a live pcapng stream of an interface of a lab that is up" },
 	{ "run-step", cmd_run_step, "run the next step of a lab that is up" },
 	{ "down",  cmd_down,  "stop a lab that is up: its report and verdicts" },
+	{ "ladder", cmd_ladder, "draw a connection as a ladder, at every interface it crossed" },
 	{ "ps",    cmd_ps,    "list the runs and labs going on now" },
 	{ "clean", cmd_clean, "remove what runs of older portlab versions left behind" },
 };

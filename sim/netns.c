@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "lab.h"
+#include "offloads.h"
 #include "util.h"
 
 /* Quiet IPv6 defaults for new interfaces: no DAD or router solicitation
@@ -423,6 +424,29 @@ out:
 	return rc;
 }
 
+/*
+ * lab_offloads - turn the offloads off in every namespace of the run (hosts
+ * and segments), unless the lab keeps them on; 0, -1 or TOPO_LAB_ERROR.
+ */
+static int lab_offloads(const struct lab *lab, const char *run_id)
+{
+	int want = offloads_wanted(lab->params, lab->nparams, lab->file);
+	size_t n = lab->nhosts + lab->nsegments;
+	char **ns;
+	int rc;
+
+	if (want != 0)
+		return want < 0 ? TOPO_LAB_ERROR : 0;
+	ns = xcalloc(n + 1, sizeof(char *));
+	for (size_t h = 0; h < lab->nhosts; h++)
+		ns[h] = netns_name(run_id, lab->hosts[h].name);
+	for (size_t s = 0; s < lab->nsegments; s++)
+		ns[lab->nhosts + s] = netns_name(run_id, lab->segments[s].name);
+	rc = offloads_off(ns, n);
+	free_strings(ns, n);
+	return rc;
+}
+
 int topo_build(const struct lab *lab, const char *run_id, const char *dir)
 {
 	char *ns_file = xasprintf("%s/topology.netns.ip", dir);
@@ -482,7 +506,7 @@ int topo_build(const struct lab *lab, const char *run_id, const char *dir)
 		if (r < 0)
 			goto out;
 	}
-	rc = 0;
+	rc = lab_offloads(lab, run_id);
 out:
 	free(ns_file);
 	free(link_file);

@@ -67,7 +67,7 @@ static int put_end(FILE *f)
 	return put32(f, OPT_END);
 }
 
-int pcapng_section_header(FILE *f)
+int pcapng_put_section(FILE *f)
 {
 	const char *app = "portlab";
 	uint32_t len = (uint32_t)(28 + option_len(app) + 4);
@@ -79,7 +79,7 @@ int pcapng_section_header(FILE *f)
 	       put32(f, len) ? -1 : 0;
 }
 
-int pcapng_interface(FILE *f, int linktype, int snaplen, const char *name)
+int pcapng_put_interface(FILE *f, int linktype, int snaplen, const char *name)
 {
 	uint32_t len = (uint32_t)(20 + option_len(name) + 4);
 	uint16_t type[2] = { (uint16_t)linktype, 0 };
@@ -89,7 +89,7 @@ int pcapng_interface(FILE *f, int linktype, int snaplen, const char *name)
 }
 
 /* packet - an enhanced packet block; timestamps in microseconds, the pcapng default. */
-int pcapng_packet(FILE *f, uint32_t ifindex, const struct pcap_pkthdr *h, const u_char *data)
+int pcapng_put_packet(FILE *f, uint32_t ifindex, const struct pcap_pkthdr *h, const u_char *data)
 {
 	uint64_t us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
 	uint32_t len = (uint32_t)(32 + pad4(h->caplen));
@@ -129,10 +129,10 @@ long pcapng_merge(const char *out, char *const *files, char *const *names, size_
 		pl_warn_errno("%s", out);
 		goto out;
 	}
-	if (pcapng_section_header(f) < 0)
+	if (pcapng_put_section(f) < 0)
 		goto write_error;
 	for (size_t i = 0; i < n; i++) {
-		if (pcapng_interface(f, pcap_datalink(in[i].pcap), pcap_snapshot(in[i].pcap), names[i]) < 0)
+		if (pcapng_put_interface(f, pcap_datalink(in[i].pcap), pcap_snapshot(in[i].pcap), names[i]) < 0)
 			goto write_error;
 		advance(&in[i]);
 	}
@@ -143,7 +143,7 @@ long pcapng_merge(const char *out, char *const *files, char *const *names, size_
 				best = i;
 		if (best == n)
 			break;
-		if (pcapng_packet(f, (uint32_t)best, in[best].hdr, in[best].data) < 0)
+		if (pcapng_put_packet(f, (uint32_t)best, in[best].hdr, in[best].data) < 0)
 			goto write_error;
 		count++;
 		advance(&in[best]);

@@ -18,8 +18,8 @@
 long pcapng_merge(const char *out, char *const *files, char *const *names, size_t n);
 
 /* The blocks, for writing a pcapng stream as it comes (portlab capture); 0 or -1. */
-int pcapng_section_header(FILE *f);
-int pcapng_interface(FILE *f, int linktype, int snaplen, const char *name);
-int pcapng_packet(FILE *f, uint32_t ifindex, const struct pcap_pkthdr *h, const u_char *data);
+int pcapng_put_section(FILE *f);
+int pcapng_put_interface(FILE *f, int linktype, int snaplen, const char *name);
+int pcapng_put_packet(FILE *f, uint32_t ifindex, const struct pcap_pkthdr *h, const u_char *data);
 
 #endif

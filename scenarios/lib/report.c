@@ -33,6 +33,10 @@ struct line {
 	size_t len;
 };
 
+/* report_calling's time, for the next event only */
+static struct timeval calling;
+static int calling_set;
+
 static void put(struct line *l, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -74,10 +78,22 @@ static void begin(struct line *l, const char *call)
 	gettimeofday(&tv, NULL);
 	l->len = 0;
 	put(l, "{\"t\":%lld.%06ld", (long long)tv.tv_sec, (long)tv.tv_usec);
+	if (calling_set)
+		put(l, ",\"t_called\":%lld.%06ld", (long long)calling.tv_sec, (long)calling.tv_usec);
+	calling_set = 0;
 	put_string(l, "call", call);
 	for (int i = 0; i < MAX_TAGS; i++)
 		if (tags[i].key[0])
 			put_string(l, tags[i].key, tags[i].value);
+}
+
+void report_calling(void)
+{
+	int err = errno;
+
+	gettimeofday(&calling, NULL);
+	calling_set = 1;
+	errno = err;
 }
 
 static void end(struct line *l)

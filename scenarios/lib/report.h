@@ -23,6 +23,13 @@
 int report(const char *call, int fd, int rc);
 
 /*
+ * report_calling - note the time just before a call that may block
+ * (connect, accept): the next event gives it as "t_called", so that a
+ * ladder shows when the call began as well as when it returned.
+ */
+void report_calling(void);
+
+/*
  * report_to - like report, for calls that name a peer themselves (connect,
  * sendto): the peer is reported as "remote" even when getpeername cannot
  * tell it (the connect failed, or the socket is not connected).

@@ -50,6 +50,7 @@ static int open_connection(const struct sockaddr_storage *server, socklen_t len,
 		}
 	}
 	/* 2. connect: the kernel picks our address and port, then sends a SYN */
+	report_calling();
 	if (report_to("connect", fd, connect(fd, (const struct sockaddr *)server, len),
 		      (const struct sockaddr *)server, len) < 0) {
 		report("close", fd, close(fd));

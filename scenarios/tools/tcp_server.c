@@ -77,6 +77,7 @@ int main(int argc, char **argv)
 		return 1;
 	/* 4. accept: each call hands us a NEW socket for one client */
 	for (long i = 0; i < want; i++) {
+		report_calling();
 		clients[i] = report_accept(lfd, accept(lfd, NULL, NULL));
 		if (clients[i] < 0)
 			return 1;
