@@ -5,7 +5,7 @@
 #   make test       ./run-tests: install what is missing, build with ASan/UBSan, run pytest
 #   make check      build with ASan/UBSan and run pytest, installing nothing
 #   make bench      benchmarks (docs/benchmarks.md)
-#   make install    PREFIX=/usr/local DESTDIR=...
+#   make install    PREFIX=/usr/local DESTDIR=...   (make uninstall removes it again)
 
 CC      ?= cc
 O       ?= build
@@ -73,15 +73,41 @@ check:
 bench: all
 	$(PYTHON) bench/bench.py $(O)/portlab
 
+# Where `make install` puts things. portlab finds its labs and programs
+# relative to its own binary (sim/paths.c): PREFIX/bin/portlab reads
+# PREFIX/share/portlab/scenarios and runs PREFIX/lib/portlab/scenarios/*/*,
+# so these move only with PREFIX.
+BINDIR  := $(PREFIX)/bin
+PROGDIR := $(PREFIX)/lib/portlab
+DATADIR := $(PREFIX)/share/portlab
+DOCDIR  := $(PREFIX)/share/doc/portlab
+MANDIR  := $(PREFIX)/share/man
+COMPDIR := $(PREFIX)/share/bash-completion/completions
+# the labs with their programs' source (students read them), the handouts
+SHARE_FILES := $(sort $(shell find scenarios -type f ! -name '*.o' ! -name '*~'))
+DOC_FILES   := README.md $(wildcard docs/*.md docs/labs/*.md)
+INSTALLED   := $(BINDIR)/portlab $(PROGS:$(O)/%=$(PROGDIR)/%) \
+	       $(SHARE_FILES:%=$(DATADIR)/%) $(DOC_FILES:%=$(DOCDIR)/%) \
+	       $(MANDIR)/man1/portlab.1 $(MANDIR)/man5/portlab-lab.5 $(COMPDIR)/portlab
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/portlab
-	install -m 755 $(O)/portlab $(DESTDIR)$(PREFIX)/bin/portlab
-	cp -r scenarios $(DESTDIR)$(PREFIX)/share/portlab/
-	cp -r $(O)/scenarios/. $(DESTDIR)$(PREFIX)/share/portlab/scenarios/
-	install -d $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 644 docs/portlab.1 $(DESTDIR)$(PREFIX)/share/man/man1/portlab.1
+	install -D -m 755 $(O)/portlab $(DESTDIR)$(BINDIR)/portlab
+	@set -e; for f in $(PROGS:$(O)/%=%); do \
+		install -D -m 755 $(O)/$$f $(DESTDIR)$(PROGDIR)/$$f; done
+	@set -e; for f in $(SHARE_FILES); do install -D -m 644 $$f $(DESTDIR)$(DATADIR)/$$f; done
+	@set -e; for f in $(DOC_FILES); do install -D -m 644 $$f $(DESTDIR)$(DOCDIR)/$$f; done
+	install -D -m 644 docs/portlab.1 $(DESTDIR)$(MANDIR)/man1/portlab.1
+	install -D -m 644 docs/portlab-lab.5 $(DESTDIR)$(MANDIR)/man5/portlab-lab.5
+	install -D -m 644 scripts/portlab.bash $(DESTDIR)$(COMPDIR)/portlab
+
+# exactly the files install put, then portlab's own folders once empty
+# (a file someone added there stays, and so does its folder)
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	@for d in $(PROGDIR) $(DATADIR) $(DOCDIR); do \
+		if [ -d "$(DESTDIR)$$d" ]; then find "$(DESTDIR)$$d" -depth -type d -empty -delete; fi; done
 
 clean:
 	rm -rf $(O)
 
-.PHONY: all run check test bench install clean FORCE
+.PHONY: all run check test bench install uninstall clean FORCE
