@@ -117,3 +117,11 @@ def test_uninstall_removes_every_file_install_put(tmp_path):
     mine.write_text("host a\n")
     make("uninstall", tmp_path)
     assert files_under(tmp_path) == [os.path.relpath(mine, tmp_path)]
+
+
+def test_the_debian_changelog_has_the_makefile_version():
+    with open(os.path.join(ROOT, "Makefile")) as f:
+        version = [line.split(":=")[1].strip() for line in f if line.startswith("VERSION :=")]
+    with open(os.path.join(ROOT, "debian", "changelog")) as f:
+        first = f.readline()
+    assert version and first.startswith("portlab (%s" % version[0]), (version, first)
