@@ -9,7 +9,7 @@ import pytest
 
 from portlab_harness import PORTLAB, need_root, netns_names, portlab
 
-CHECKS = ["privileges", "rootless", "labs", "libpcap", "iproute2", "nftables", "netem",
+CHECKS = ["privileges", "rootless", "labs", "libpcap", "kernel", "iproute2", "nftables", "netem",
           "cgroups", "open files", "/run/netns", "tshark", "tcpdump", "browser", "C compiler"]
 
 
@@ -50,6 +50,8 @@ def test_as_root_labs_can_run_and_the_exit_status_says_so():
     assert doc["labs_can_run"] == (not missing)
     assert proc.returncode == (0 if not missing else 3), (proc.returncode, missing)
     assert checks["privileges"]["status"] == "OK"
+    # labs run here (the suite runs them), so the kernel probe must find veth and bridges
+    assert checks["kernel"]["status"] == "OK", checks["kernel"]
     assert checks["labs"]["status"] == "OK", checks["labs"]
     # what doctor found is what this machine has
     ip = subprocess.run(["ip", "-V"], capture_output=True, text=True).stdout.strip()
@@ -82,7 +84,8 @@ def test_an_ordinary_user_is_told_to_use_root_and_gets_exit_3():
     assert checks["privileges"]["status"] == "MISSING"
     assert "CAP_NET_ADMIN" in checks["privileges"]["found"] and "sudo" in checks["privileges"]["fix"]
     assert checks["/run/netns"]["status"] == "MISSING"
-    assert checks["netem"]["status"] == "WARN" and "not probed" in checks["netem"]["found"]
+    for probe in ("kernel", "netem"):
+        assert checks[probe]["status"] == "WARN" and "not probed" in checks[probe]["found"]
     text = subprocess.run([*as_nobody(), PORTLAB, "doctor"], capture_output=True, text=True)
     assert text.returncode == 3
     assert "labs cannot run here: 2 missing (privileges, /run/netns)" in text.stdout

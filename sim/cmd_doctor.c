@@ -23,6 +23,7 @@ static const struct {
 	{ "rootless", check_rootless },
 	{ "labs", check_labs },
 	{ "libpcap", check_libpcap },
+	{ "kernel", check_kernel },
 	{ "iproute2", check_iproute2 },
 	{ "nftables", check_nftables },
 	{ "netem", check_netem },

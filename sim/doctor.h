@@ -45,6 +45,7 @@ void check_privileges(struct check *c);
 void check_rootless(struct check *c);
 void check_labs(struct check *c);
 void check_libpcap(struct check *c);
+void check_kernel(struct check *c);
 void check_iproute2(struct check *c);
 void check_nftables(struct check *c);
 void check_netem(struct check *c);
