@@ -16,6 +16,8 @@ def make(target, destdir):
     if shutil.which("make") is None:
         pytest.skip("needs make")
     build = os.path.dirname(PORTLAB)
+    if not os.path.isdir(os.path.join(build, "sim")):
+        pytest.skip("%s is not a build folder of this tree (make O=DIR)" % build)
     with open(PORTLAB, "rb") as f:
         san = b"__asan_init" in f.read()
     args = ["make", "-s", "-C", ROOT, target, "O=" + build, "PREFIX=" + PREFIX,
