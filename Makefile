@@ -17,8 +17,9 @@ CFLAGS  += -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 CPPFLAGS += -D_GNU_SOURCE
 LDLIBS_SIM = -lpcap -lpthread
 # the release, and the commit it was built from when this is a git checkout
+# (scripts/build-deb passes GIT_REV in, as its copy of the tree has no .git)
 VERSION := 0.4
-GIT_REV := $(shell git describe --always --dirty 2>/dev/null)
+GIT_REV ?= $(shell git describe --always --dirty 2>/dev/null)
 FULL_VERSION := $(VERSION)$(if $(GIT_REV), (git $(GIT_REV)))
 
 ifeq ($(SAN),1)

@@ -61,6 +61,9 @@ def test_the_package_installs_runs_every_lab_and_removes_cleanly(deb, tmp_path):
         assert proc.returncode == 0, proc.stdout + proc.stderr
         assert all(os.path.exists(f) for f in files), [f for f in files if not os.path.exists(f)]
         env = {k: v for k, v in os.environ.items() if k != "PORTLAB_SCENARIOS"}
+        version = sh("/usr/bin/portlab", "--version").stdout
+        rev = sh("git", "-C", ROOT, "describe", "--always", "--dirty").stdout.strip()
+        assert version.startswith("portlab ") and (not rev or "(git %s)" % rev in version), version
         doctor = subprocess.run(["/usr/bin/portlab", "doctor", "--json"], capture_output=True,
                                 text=True, cwd=tmp_path, env=env, timeout=120)
         assert doctor.returncode == 0, doctor.stdout
