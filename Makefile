@@ -9,7 +9,7 @@
 #   make fuzz-decode  the same for the packet decoder
 #   make bench      benchmarks (docs/benchmarks.md)
 #   make soak       300 runs stopped by signals at random moments: nothing may be left
-#   make install    PREFIX=/usr/local DESTDIR=...
+#   make install    PREFIX=/usr/local DESTDIR=...   (make uninstall removes it again)
 
 CC      ?= cc
 O       ?= build
@@ -21,8 +21,9 @@ CFLAGS  += -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 CPPFLAGS += -D_GNU_SOURCE
 LDLIBS_SIM = -lpcap -lpthread
 # the release, and the commit it was built from when this is a git checkout
+# (scripts/build-deb passes GIT_REV in, as its copy of the tree has no .git)
 VERSION := 0.4
-GIT_REV := $(shell git describe --always --dirty 2>/dev/null)
+GIT_REV ?= $(shell git describe --always --dirty 2>/dev/null)
 FULL_VERSION := $(VERSION)$(if $(GIT_REV), (git $(GIT_REV)))
 
 ifeq ($(SAN),1)
@@ -132,15 +133,41 @@ soak:
 bench: all
 	$(PYTHON) bench/bench.py $(O)/portlab
 
+# Where `make install` puts things. portlab finds its labs and programs
+# relative to its own binary (sim/paths.c): PREFIX/bin/portlab reads
+# PREFIX/share/portlab/scenarios and runs PREFIX/lib/portlab/scenarios/*/*,
+# so these move only with PREFIX.
+BINDIR  := $(PREFIX)/bin
+PROGDIR := $(PREFIX)/lib/portlab
+DATADIR := $(PREFIX)/share/portlab
+DOCDIR  := $(PREFIX)/share/doc/portlab
+MANDIR  := $(PREFIX)/share/man
+COMPDIR := $(PREFIX)/share/bash-completion/completions
+# the labs with their programs' source (students read them), the handouts
+SHARE_FILES := $(sort $(shell find scenarios -type f ! -name '*.o' ! -name '*~'))
+DOC_FILES   := README.md $(wildcard docs/*.md docs/labs/*.md)
+INSTALLED   := $(BINDIR)/portlab $(PROGS:$(O)/%=$(PROGDIR)/%) \
+	       $(SHARE_FILES:%=$(DATADIR)/%) $(DOC_FILES:%=$(DOCDIR)/%) \
+	       $(MANDIR)/man1/portlab.1 $(MANDIR)/man5/portlab-lab.5 $(COMPDIR)/portlab
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/portlab
-	install -m 755 $(O)/portlab $(DESTDIR)$(PREFIX)/bin/portlab
-	cp -r scenarios $(DESTDIR)$(PREFIX)/share/portlab/
-	cp -r $(O)/scenarios/. $(DESTDIR)$(PREFIX)/share/portlab/scenarios/
-	install -d $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 644 docs/portlab.1 $(DESTDIR)$(PREFIX)/share/man/man1/portlab.1
+	install -D -m 755 $(O)/portlab $(DESTDIR)$(BINDIR)/portlab
+	@set -e; for f in $(PROGS:$(O)/%=%); do \
+		install -D -m 755 $(O)/$$f $(DESTDIR)$(PROGDIR)/$$f; done
+	@set -e; for f in $(SHARE_FILES); do install -D -m 644 $$f $(DESTDIR)$(DATADIR)/$$f; done
+	@set -e; for f in $(DOC_FILES); do install -D -m 644 $$f $(DESTDIR)$(DOCDIR)/$$f; done
+	install -D -m 644 docs/portlab.1 $(DESTDIR)$(MANDIR)/man1/portlab.1
+	install -D -m 644 docs/portlab-lab.5 $(DESTDIR)$(MANDIR)/man5/portlab-lab.5
+	install -D -m 644 scripts/portlab.bash $(DESTDIR)$(COMPDIR)/portlab
+
+# exactly the files install put, then portlab's own folders once empty
+# (a file someone added there stays, and so does its folder)
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	@for d in $(PROGDIR) $(DATADIR) $(DOCDIR); do \
+		if [ -d "$(DESTDIR)$$d" ]; then find "$(DESTDIR)$$d" -depth -type d -empty -delete; fi; done
 
 clean:
 	rm -rf $(O)
 
-.PHONY: all run check test bench soak install clean FORCE fuzz-lab fuzz-lab-pass fuzz-decode
+.PHONY: all run check test bench soak install uninstall clean FORCE fuzz-lab fuzz-lab-pass fuzz-decode

@@ -16,6 +16,7 @@ int cmd_exec(int argc, char **argv);
 int cmd_shell(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
 int cmd_ladder(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
 
 /* Exit statuses, like diff and grep. */
 enum {

@@ -73,11 +73,11 @@ char *program_path(const struct runner *r, const struct lab_step *step)
 		return NULL;
 	}
 	char *tries[] = {
-		xasprintf("%s/scenarios/%s/%s", exe_dir(), lab_base, prog),
+		xasprintf("%s/scenarios/%s/%s", programs_dir(), lab_base, prog),
 		xasprintf("%s/%s", r->lab->dir, prog),
 		/* a copied lab keeps its name: its programs are the original's */
-		xasprintf("%s/scenarios/%s/%s", exe_dir(), r->lab->name, prog),
-		xasprintf("%s/scenarios/tools/%s", exe_dir(), prog),
+		xasprintf("%s/scenarios/%s/%s", programs_dir(), r->lab->name, prog),
+		xasprintf("%s/scenarios/tools/%s", programs_dir(), prog),
 		labs_dir() ? xasprintf("%s/tools/%s", labs_dir(), prog) : NULL,
 	};
 	char *found = NULL;

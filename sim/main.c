@@ -26,6 +26,7 @@ static const struct cmd {
 	{ "ladder", cmd_ladder, "draw a connection as a ladder, at every interface it crossed" },
 	{ "ps",    cmd_ps,    "list the runs and labs going on now" },
 	{ "clean", cmd_clean, "remove what runs of older portlab versions left behind" },
+	{ "doctor", cmd_doctor, "check that this machine can run labs, and say how to fix it" },
 };
 
 static int usage(FILE *out)

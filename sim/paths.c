@@ -63,6 +63,30 @@ const char *exe_dir(void)
 	return dir;
 }
 
+/*
+ * programs_dir - the folder whose scenarios/ holds the built programs: the
+ * binary's own folder in a build tree (build/scenarios/...), or
+ * PREFIX/lib/portlab when the binary is PREFIX/bin/portlab (make install).
+ */
+const char *programs_dir(void)
+{
+	static char dir[PATH_MAX];
+
+	if (dir[0])
+		return dir;
+	char *here = xasprintf("%s/scenarios", exe_dir());
+	char *installed = xasprintf("%s/../lib/portlab", exe_dir());
+	char *real = is_dir(here) ? NULL : realpath(installed, NULL);
+	if (real && strlen(real) < sizeof(dir))
+		strcpy(dir, real);
+	else
+		snprintf(dir, sizeof(dir), "%s", exe_dir());
+	free(here);
+	free(installed);
+	free(real);
+	return dir;
+}
+
 const char *labs_dir(void)
 {
 	static char dir[PATH_MAX];

@@ -6,6 +6,8 @@
 
 /* exe_dir - the folder of the running portlab binary. */
 const char *exe_dir(void);
+/* programs_dir - where scenarios/<lab>/<program> are: beside the binary, or PREFIX/lib/portlab. */
+const char *programs_dir(void);
 /* labs_dir - the scenarios folder: $PORTLAB_SCENARIOS, or beside the binary. NULL if none. */
 const char *labs_dir(void);
 /*
