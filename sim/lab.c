@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "expect.h"
+#include "sandbox.h"
 #include "steps.h"
 #include "util.h"
 
@@ -453,7 +454,7 @@ static int program_statement(struct parser *p, char **w, int n)
 		colon = 3;
 	if (colon < 0 || n < 4 || strcmp(w[2], "on"))
 		return bad(p, kind == STEP_SOCKETS ? "usage: sockets ROLE on HOST" :
-			   "usage: %s ROLE on HOST [as USER] [caps CAP,...] [timeout S]: PROGRAM [ARGS]", w[0]);
+			   "usage: %s ROLE on HOST [as USER] [caps CAP,...] [timeout S] [limit NAME=VALUE,...]: PROGRAM [ARGS]", w[0]);
 	if (!valid_name(w[1], 32))
 		return bad(p, "'%s' is not a valid role name", w[1]);
 	if (kind != STEP_SOCKETS && find_program(p, w[1]))
@@ -485,8 +486,15 @@ static int program_statement(struct parser *p, char **w, int n)
 		} else if (!strcmp(w[i], "timeout")) {
 			if ((s->timeout = parse_seconds(p, w[i + 1])) < 0)
 				return -1;
+		} else if (!strcmp(w[i], "limit")) {
+			struct sandbox_limits scratch;
+			char why[200];
+			sandbox_default_limits(&scratch);
+			if (sandbox_limit_apply(&scratch, w[i + 1], why, sizeof(why)) < 0)
+				return bad(p, "%s", why);
+			APPEND(s->limits, s->nlimits) = xstrdup(w[i + 1]);
 		} else {
-			return bad(p, "unknown option '%s' (as, caps, timeout)", w[i]);
+			return bad(p, "unknown option '%s' (as, caps, timeout, limit)", w[i]);
 		}
 	}
 	if (s->ncaps && !s->user)
@@ -900,6 +908,7 @@ void lab_free(struct lab *lab)
 		free_strings(s->argv, s->argc);
 		free(s->user);
 		free_strings(s->caps, s->ncaps);
+		free_strings(s->limits, s->nlimits);
 		free(s->endpoint);
 	}
 	for (size_t i = 0; i < lab->nexpects; i++) {

@@ -1,0 +1,314 @@
+/*
+ * sandbox.c - the process shape of a contained program (see sandbox.h):
+ * the keeper forked by the runner, an init in a new PID and mount
+ * namespace, and the program under its own uid. Also the runner's side:
+ * a uid slot, the working folder, and what the program ran into.
+ */
+#include "sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lab.h"
+#include "launch.h"
+#include "util.h"
+
+/* take_slot - a uid slot no other run holds: an abstract socket name, which
+ * the kernel frees when we exit however we exit, and which leaves no file */
+static int take_slot(int *slot)
+{
+	int start = (int)(getpid() % SANDBOX_SLOTS);
+
+	for (int i = 0; i < SANDBOX_SLOTS; i++) {
+		struct sockaddr_un sun = { .sun_family = AF_UNIX };
+		int s = (start + i) % SANDBOX_SLOTS;
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return -1;
+		int len = snprintf(sun.sun_path + 1, sizeof(sun.sun_path) - 1, "portlab-uid-%d", s);
+		if (bind(fd, (struct sockaddr *)&sun, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)len)) == 0) {
+			*slot = s;
+			return fd;
+		}
+		close(fd);
+		if (errno != EADDRINUSE)
+			return -1;
+	}
+	errno = EAGAIN;
+	return -1;
+}
+
+int sandbox_prepare(struct sandbox *sb, const char *run_dir, const char *run_id,
+		    const struct lab_step *step, char *why, size_t whylen)
+{
+	sb->on = true;
+	sb->slot_fd = -1;
+	sandbox_default_limits(&sb->lim);
+	for (size_t i = 0; i < step->nlimits; i++)
+		if (sandbox_limit_apply(&sb->lim, step->limits[i], why, whylen) < 0)
+			return -1;
+	sb->filter = sandbox_filter();
+	if (!sb->filter) {
+		snprintf(why, whylen, "no seccomp filter could be built");
+		return -1;
+	}
+	sb->slot_fd = take_slot(&sb->slot);
+	if (sb->slot_fd < 0) {
+		snprintf(why, whylen, "no sandbox uid is free: %s", strerror(errno));
+		return -1;
+	}
+	sb->uid = SANDBOX_UID_BASE + (uid_t)sb->slot;
+	sb->gid = SANDBOX_UID_BASE + (gid_t)sb->slot;
+	sb->workdir = xasprintf("%s/%s.work", run_dir, step->role);
+	if ((mkdir(sb->workdir, 0700) < 0 && errno != EEXIST) ||
+	    chown(sb->workdir, sb->uid, sb->gid) < 0) {
+		snprintf(why, whylen, "%s: %s", sb->workdir, strerror(errno));
+		return -1;
+	}
+	sandbox_cgroups_make(sb, run_id, step->role);
+	return 0;
+}
+
+void sandbox_release(struct sandbox *sb)
+{
+	if (!sb->on)
+		return;
+	sandbox_cgroups_remove(sb);
+	if (sb->slot_fd >= 0)
+		close(sb->slot_fd);
+	sb->slot_fd = -1;
+	free(sb->workdir);
+	sb->workdir = NULL;
+	sb->on = false;
+}
+
+/* ---- in the children: system calls only ---- */
+
+static volatile pid_t forward_to;
+
+static void forward(int sig)
+{
+	if (forward_to > 0)
+		kill(forward_to, sig);
+}
+
+static void forward_signals(pid_t to, bool on)
+{
+	struct sigaction sa = { .sa_handler = on ? forward : SIG_DFL };
+
+	forward_to = to;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+/* program - become the contained program and exec it. */
+static void __attribute__((noreturn)) program(const struct launch *l, const struct sandbox *sb,
+					      int workdir_fd)
+{
+	forward_signals(0, false);
+	if (sandbox_rlimits(sb) < 0)
+		launch_failed(l->report_w, LAUNCH_LIMITS);
+	if (launch_become_user(l) < 0)
+		launch_failed(l->report_w, LAUNCH_USER);
+	if (fchdir(workdir_fd) < 0)
+		launch_failed(l->report_w, LAUNCH_MOUNTS);
+	close(workdir_fd);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) < 0)
+		launch_failed(l->report_w, LAUNCH_FILTER);
+	launch_close_fds(l, sb->script);
+	/*
+	 * >>> tracer: install the tracing filter (SECCOMP_RET_TRACE on the
+	 * network calls) here, right before the deny filter below. <<<
+	 */
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, sb->filter, 0L, 0L) < 0)
+		launch_failed(l->report_w, LAUNCH_FILTER);
+	launch_exec(l);
+}
+
+/* init - pid 1 of the program's PID namespace: mounts, start, forward, reap. */
+static void __attribute__((noreturn)) init(const struct launch *l, const struct sandbox *sb,
+					   int go_fd, int status_fd)
+{
+	int workdir_fd = -1, status;
+	char go;
+	pid_t prog, w;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0L, 0L, 0L); /* the keeper gone: all of us gone */
+	setsid(); /* signals from the runner come through the keeper */
+	if (read(go_fd, &go, 1) != 1) /* the keeper died, or could not place us in the cgroups */
+		_exit(126);
+	close(go_fd);
+	if (sandbox_mounts(sb, &workdir_fd) < 0)
+		launch_failed(l->report_w, LAUNCH_MOUNTS);
+	prog = fork();
+	if (prog < 0)
+		launch_failed(l->report_w, LAUNCH_SANDBOX);
+	if (prog == 0)
+		program(l, sb, workdir_fd);
+	close(l->report_w);
+	close(workdir_fd);
+	forward_signals(prog, true);
+	for (;;) {
+		w = waitpid(-1, &status, 0);
+		if (w == prog) {
+			/* when pid 1 exits, the kernel kills whatever is left: daemons too */
+			(void)!write(status_fd, &status, sizeof(status));
+			_exit(0);
+		}
+		if (w < 0 && errno == ECHILD)
+			_exit(0);
+	}
+}
+
+/* end_as - end the keeper the way the program ended, for the runner's waitpid. */
+static void __attribute__((noreturn)) end_as(int status)
+{
+	if (WIFSIGNALED(status)) {
+		struct rlimit none = { 0, 0 };
+		sigset_t set;
+		setrlimit(RLIMIT_CORE, &none); /* the program's SIGSEGV is no core of ours */
+		signal(WTERMSIG(status), SIG_DFL);
+		sigemptyset(&set);
+		sigaddset(&set, WTERMSIG(status));
+		sigprocmask(SIG_UNBLOCK, &set, NULL);
+		kill(getpid(), WTERMSIG(status));
+		_exit(128 + WTERMSIG(status));
+	}
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 126);
+}
+
+void sandbox_keeper(const struct launch *l, const struct sandbox *sb)
+{
+	int go[2], st[2], status, init_status;
+	pid_t pid;
+	ssize_t got;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0L, 0L, 0L);
+	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(st, O_CLOEXEC) < 0)
+		launch_failed(l->report_w, LAUNCH_SANDBOX);
+	pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | SIGCHLD, 0L, 0L, 0L, 0L);
+	if (pid < 0)
+		launch_failed(l->report_w, LAUNCH_SANDBOX);
+	if (pid == 0) {
+		close(go[1]);
+		close(st[0]);
+		init(l, sb, go[0], st[1]);
+	}
+	close(go[0]);
+	close(st[1]);
+	if (sandbox_cgroups_join(sb, pid) < 0) {
+		kill(pid, SIGKILL);
+		launch_failed(l->report_w, LAUNCH_CGROUP);
+	}
+	/* >>> tracer: the keeper becomes the tracer here, before init goes on. <<< */
+	close(l->report_w); /* init and the program hold their own copies */
+	forward_signals(pid, true);
+	(void)!write(go[1], "g", 1);
+	close(go[1]);
+	while ((got = read(st[0], &status, sizeof(status))) < 0 && errno == EINTR)
+		;
+	while (waitpid(pid, &init_status, 0) < 0 && errno == EINTR)
+		;
+	end_as(got == (ssize_t)sizeof(status) ? status : init_status);
+}
+
+/* ---- the runner's reading of what happened ---- */
+
+/* thousands - 1203 as "1,203" (static buffer). */
+static const char *thousands(long long n)
+{
+	static char buf[32];
+	char raw[24];
+	int len = snprintf(raw, sizeof(raw), "%lld", n), o = 0;
+
+	for (int i = 0; i < len; i++) {
+		if (i && (len - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = raw[i];
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/* refusals - lines of the tail of ERRLOG where the program says it was refused. */
+static void refusals(const char *errlog, void (*fn)(void *, const char *), void *arg)
+{
+	static const char *const said[] = { "Read-only file system", "Permission denied",
+		"Operation not permitted", "Cannot allocate memory" };
+	char tail[4096], *save = NULL;
+	int fd = open(errlog, O_RDONLY | O_CLOEXEC), shown = 0;
+	off_t size;
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	size = lseek(fd, 0, SEEK_END);
+	n = pread(fd, tail, sizeof(tail) - 1, size > (off_t)sizeof(tail) - 1 ? size - (off_t)sizeof(tail) + 1 : 0);
+	close(fd);
+	if (n <= 0)
+		return;
+	tail[n] = '\0';
+	for (char *line = strtok_r(tail, "\n", &save); line && shown < 3; line = strtok_r(NULL, "\n", &save))
+		for (size_t i = 0; i < sizeof(said) / sizeof(said[0]); i++) {
+			char *at = strstr(line, said[i]);
+			if (!at)
+				continue;
+			for (char *c = at; *c; c++) /* "read-only file system", as in a sentence */
+				*c = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
+			for (char *c = line; *c; c++)
+				if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+					*c = '?';
+			char *msg = xasprintf("refused: %.200s", line);
+			fn(arg, msg);
+			free(msg);
+			shown++;
+			break;
+		}
+}
+
+void sandbox_outcome(const struct sandbox *sb, int status, double cpu_seconds,
+		     const char *errlog, void (*fn)(void *arg, const char *what), void *arg)
+{
+	long long refused = sandbox_cgroup_count(sb, CG_PIDS, "pids.events", "max");
+	long long oom = sandbox_cgroup_count(sb, CG_MEMORY, sb->cgroup_version == 2 ?
+					     "memory.events" : "memory.oom_control", "oom_kill");
+	int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+	char *msg = NULL;
+
+	if (!sb->on)
+		return;
+	if (refused > 0)
+		msg = xasprintf("%lld processes: fork refused %s times", sb->lim.procs, thousands(refused));
+	if (msg) {
+		fn(arg, msg);
+		free(msg);
+		msg = NULL;
+	}
+	if (oom > 0)
+		msg = xasprintf("killed: memory limit %s", sandbox_size(sb->lim.memory));
+	else if (sig == SIGXCPU || (sig == SIGKILL && cpu_seconds + 0.5 >= (double)sb->lim.cpu))
+		msg = xasprintf("killed: CPU time limit %lld s", sb->lim.cpu);
+	else if (sig == SIGXFSZ)
+		msg = xasprintf("stopped: file size limit %s", sandbox_size(sb->lim.fsize));
+	if (msg) {
+		fn(arg, msg);
+		free(msg);
+	}
+	refusals(errlog, fn, arg);
+}
