@@ -69,7 +69,7 @@ int sandbox_limit_apply(struct sandbox_limits *lim, const char *text, char *why,
 
 /*
  * sandbox_prepare - take a uid slot, make the working folder and the cgroups
- * for ROLE's program of STEP. Returns 0, or -1 after saying why in WHY.
+ * for STEP's program. Returns 0, or -1 after saying why in WHY.
  */
 int sandbox_prepare(struct sandbox *sb, const char *run_dir, const char *run_id,
 		    const struct lab_step *step, char *why, size_t whylen);
@@ -98,8 +98,9 @@ int sandbox_cgroups_join(const struct sandbox *sb, pid_t pid);
 long long sandbox_cgroup_count(const struct sandbox *sb, enum cgroup_kind kind, const char *file,
 			       const char *key);
 void sandbox_cgroups_remove(struct sandbox *sb);
-/* sandbox_filter.c: the seccomp deny filter, built once before any fork. */
-const struct sock_fprog *sandbox_filter(void);
+/* sandbox_filter.c: the seccomp deny filter, built once before any fork;
+ * ALLOW_PTRACE only in a test build, for LeakSanitizer. */
+const struct sock_fprog *sandbox_filter(bool allow_ptrace);
 
 /* sandbox_size - "512 MiB", "16 MiB", "20 GiB" for messages (static buffer). */
 const char *sandbox_size(long long bytes);

@@ -14,6 +14,7 @@
 #include <sched.h>
 #include <seccomp.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -38,7 +39,7 @@ static const char *const denied[] = {
 		  CLONE_NEWIPC | CLONE_NEWCGROUP | 0x80 /* CLONE_NEWTIME */)
 
 /* build - the filter into a libseccomp context, or NULL after saying why. */
-static scmp_filter_ctx build(void)
+static scmp_filter_ctx build(bool allow_ptrace)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	int rc = 0;
@@ -49,6 +50,8 @@ static scmp_filter_ctx build(void)
 	}
 	for (size_t i = 0; i < sizeof(denied) / sizeof(denied[0]) && rc == 0; i++) {
 		int nr = seccomp_syscall_resolve_name(denied[i]);
+		if (allow_ptrace && !strcmp(denied[i], "ptrace"))
+			continue;
 		if (nr != __NR_SCMP_ERROR) /* an old kernel's headers may lack one */
 			rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
 	}
@@ -70,24 +73,17 @@ static scmp_filter_ctx build(void)
 	return ctx;
 }
 
-const struct sock_fprog *sandbox_filter(void)
+/* export - CTX as a finished BPF program into PROG; 0 or -1 after saying why. */
+static int export(scmp_filter_ctx ctx, struct sock_fprog *prog)
 {
-	static struct sock_fprog prog;
-	static bool made;
-	scmp_filter_ctx ctx;
-	int fd;
+	int fd = memfd_create("portlab-seccomp", MFD_CLOEXEC), rc = -1;
 	off_t size;
 
-	if (made)
-		return prog.filter ? &prog : NULL;
-	made = true;
-	ctx = build();
-	if (!ctx)
-		return NULL;
-	fd = memfd_create("portlab-seccomp", MFD_CLOEXEC);
 	if (fd < 0) {
 		pl_warn_errno("memfd_create");
-	} else if (seccomp_export_bpf(ctx, fd) < 0 || (size = lseek(fd, 0, SEEK_END)) <= 0) {
+		return -1;
+	}
+	if (seccomp_export_bpf(ctx, fd) < 0 || (size = lseek(fd, 0, SEEK_END)) <= 0) {
 		pl_warn("seccomp: cannot export the filter");
 	} else {
 		struct sock_filter *f = xmalloc((size_t)size);
@@ -95,12 +91,28 @@ const struct sock_fprog *sandbox_filter(void)
 			pl_warn_errno("read the seccomp filter");
 			free(f);
 		} else {
-			prog.len = (unsigned short)((size_t)size / sizeof(*f));
-			prog.filter = f;
+			prog->len = (unsigned short)((size_t)size / sizeof(*f));
+			prog->filter = f;
+			rc = 0;
 		}
 	}
-	if (fd >= 0)
-		close(fd);
-	seccomp_release(ctx);
-	return prog.filter ? &prog : NULL;
+	close(fd);
+	return rc;
+}
+
+const struct sock_fprog *sandbox_filter(bool allow_ptrace)
+{
+	static struct sock_fprog progs[2];
+	static bool made[2];
+	struct sock_fprog *prog = &progs[allow_ptrace];
+
+	if (!made[allow_ptrace]) {
+		scmp_filter_ctx ctx = build(allow_ptrace);
+		made[allow_ptrace] = true;
+		if (ctx) {
+			(void)export(ctx, prog);
+			seccomp_release(ctx);
+		}
+	}
+	return prog->filter ? prog : NULL;
 }

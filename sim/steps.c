@@ -108,9 +108,17 @@ static int contain(struct runner *r, struct proc *p, struct launch *l)
 	p->sb.script = is_script(p->path);
 	if (!step->user) {
 		l->caps[l->ncaps++] = cap_number("net_bind_service");
-	} else if (!swapped(r, step->role) && resolve_user(step->user, &l->uid, &l->gid) < 0) {
-		runner_problem(r, "%s: no user '%s' on this machine", step->role, step->user);
-		return -1;
+	} else if (!swapped(r, step->role)) {
+		if (resolve_user(step->user, &l->uid, &l->gid) < 0) {
+			runner_problem(r, "%s: no user '%s' on this machine", step->role, step->user);
+			return -1;
+		}
+		p->sb.uid = l->uid; /* its working folder is its own */
+		p->sb.gid = l->gid;
+		if (chown(p->sb.workdir, l->uid, l->gid) < 0) {
+			runner_problem(r, "%s: %s: %s", step->role, p->sb.workdir, strerror(errno));
+			return -1;
+		}
 	}
 	return 0;
 }
