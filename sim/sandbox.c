@@ -109,6 +109,8 @@ void sandbox_release(struct sandbox *sb)
 
 /* ---- in the children: system calls only ---- */
 
+#define LEFT_PREFIX "portlab sandbox: stopped "
+
 static volatile pid_t forward_to;
 
 static void forward(int sig)
@@ -151,6 +153,32 @@ static void __attribute__((noreturn)) program(const struct launch *l, const stru
 	launch_exec(l);
 }
 
+/* say_left - tell the program's stderr how many processes it left running, which
+ * die with init (a daemon, a forgotten child): sandbox_outcome() reads it back */
+static void say_left(void)
+{
+	char buf[4096], msg[128];
+	int fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC), left = 0;
+	long n;
+
+	if (fd < 0)
+		return;
+	while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0)
+		for (long at = 0; at < n;) {
+			struct { unsigned long long ino; long long off; unsigned short reclen;
+				 unsigned char type; char name[]; } *d = (void *)(buf + at);
+			if (d->name[0] >= '1' && d->name[0] <= '9' && strcmp(d->name, "1"))
+				left++;
+			at += d->reclen;
+		}
+	close(fd);
+	if (left > 0) {
+		int len = snprintf(msg, sizeof(msg), "%s%d process%s it left running\n", LEFT_PREFIX,
+				   left, left == 1 ? "" : "es");
+		(void)!write(STDERR_FILENO, msg, (size_t)len);
+	}
+}
+
 /* init - pid 1 of the program's PID namespace: mounts, start, forward, reap. */
 static void __attribute__((noreturn)) init(const struct launch *l, const struct sandbox *sb,
 					   int go_fd, int status_fd)
@@ -178,6 +206,7 @@ static void __attribute__((noreturn)) init(const struct launch *l, const struct 
 		w = waitpid(-1, &status, 0);
 		if (w == prog) {
 			/* when pid 1 exits, the kernel kills whatever is left: daemons too */
+			say_left();
 			(void)!write(status_fd, &status, sizeof(status));
 			_exit(0);
 		}
@@ -240,8 +269,7 @@ void sandbox_keeper(const struct launch *l, const struct sandbox *sb)
 
 /* ---- the runner's reading of what happened ---- */
 
-/* thousands - 1203 as "1,203" (static buffer). */
-static const char *thousands(long long n)
+const char *sandbox_thousands(long long n)
 {
 	static char buf[32];
 	char raw[24];
@@ -274,7 +302,11 @@ static void refusals(const char *errlog, void (*fn)(void *, const char *), void 
 	if (n <= 0)
 		return;
 	tail[n] = '\0';
-	for (char *line = strtok_r(tail, "\n", &save); line && shown < 3; line = strtok_r(NULL, "\n", &save))
+	for (char *line = strtok_r(tail, "\n", &save); line && shown < 4; line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, LEFT_PREFIX, strlen("portlab sandbox: "))) {
+			fn(arg, line + strlen("portlab sandbox: "));
+			continue;
+		}
 		for (size_t i = 0; i < sizeof(said) / sizeof(said[0]); i++) {
 			char *at = strstr(line, said[i]);
 			if (!at)
@@ -290,6 +322,7 @@ static void refusals(const char *errlog, void (*fn)(void *, const char *), void 
 			shown++;
 			break;
 		}
+	}
 }
 
 void sandbox_outcome(const struct sandbox *sb, int status, double cpu_seconds,
@@ -304,7 +337,7 @@ void sandbox_outcome(const struct sandbox *sb, int status, double cpu_seconds,
 	if (!sb->on)
 		return;
 	if (refused > 0)
-		msg = xasprintf("%lld processes: fork refused %s times", sb->lim.procs, thousands(refused));
+		msg = xasprintf("%lld processes: fork refused %s times", sb->lim.procs, sandbox_thousands(refused));
 	if (msg) {
 		fn(arg, msg);
 		free(msg);

@@ -102,6 +102,8 @@ void sandbox_cgroups_remove(struct sandbox *sb);
  * ALLOW_PTRACE only in a test build, for LeakSanitizer. */
 const struct sock_fprog *sandbox_filter(bool allow_ptrace);
 
+/* sandbox_thousands - 1203 as "1,203" for messages (static buffer). */
+const char *sandbox_thousands(long long n);
 /* sandbox_size - "512 MiB", "16 MiB", "20 GiB" for messages (static buffer). */
 const char *sandbox_size(long long bytes);
 

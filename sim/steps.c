@@ -324,8 +324,8 @@ static bool over_limit(struct runner *r, struct proc *p)
 	p->flooded = true;
 	kill(-p->pid, SIGKILL);
 	if ((long long)p->lines >= p->sb.lim.events)
-		runner_problem(r, "%s (on %s): stopped after %zu events (limit events=%lld)", p->role,
-			       p->host, p->lines, p->sb.lim.events);
+		runner_problem(r, "%s (on %s): stopped after %s events (limit events=%lld)", p->role,
+			       p->host, sandbox_thousands((long long)p->lines), p->sb.lim.events);
 	else
 		runner_problem(r, "%s (on %s): stopped after %s of output (limit output=%lld)", p->role,
 			       p->host, sandbox_size(p->sb.lim.output), p->sb.lim.output);
