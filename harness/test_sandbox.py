@@ -170,7 +170,7 @@ def test_joining_the_root_network_namespace_is_refused(tmp_path, hostile):
 def test_a_setsid_daemon_dies_with_the_program(tmp_path, hostile):
     seconds = str(4000 + os.getpid() % 1000)  # a sleep no one else runs
     run = Hostile(tmp_path, hostile["daemon"], arg=seconds)
-    run.problem(r"^client \(on a\): stopped \d+ process(es)? it left running$")
+    run.problem(r"^client \(on a\): \d+ process(es)? outlived the program and (was|were) killed$")
     left = subprocess.run(["pgrep", "-f", "^sleep %s$" % seconds], capture_output=True, text=True)
     assert left.stdout == ""
     run.assert_failed_and_clean()

@@ -94,6 +94,40 @@ int sandbox_prepare(struct sandbox *sb, const char *run_dir, const char *run_id,
 	return 0;
 }
 
+int sandbox_copy_program(struct sandbox *sb, const char *path, const char *run_dir,
+			 const char *role, char *why, size_t whylen)
+{
+	char buf[65536];
+	char *copy = xasprintf("%s/%s.program", run_dir, role);
+	int in = open(path, O_RDONLY | O_CLOEXEC), out = -1, rc = -1;
+	ssize_t n = 0;
+
+	if (in >= 0)
+		out = open(copy, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+	while (out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n) {
+			n = -1;
+			break;
+		}
+	if (in < 0 || out < 0 || n < 0)
+		snprintf(why, whylen, "copy %s to %s: %s", path, copy, strerror(errno));
+	else if (fchmod(out, 0755) < 0)
+		snprintf(why, whylen, "chmod %s: %s", copy, strerror(errno));
+	else
+		rc = 0;
+	if (in >= 0)
+		close(in);
+	if (out >= 0 && close(out) < 0 && rc == 0) {
+		snprintf(why, whylen, "%s: %s", copy, strerror(errno));
+		rc = -1;
+	}
+	if (rc == 0)
+		sb->exe = copy;
+	else
+		free(copy);
+	return rc;
+}
+
 void sandbox_release(struct sandbox *sb)
 {
 	if (!sb->on)
@@ -104,12 +138,14 @@ void sandbox_release(struct sandbox *sb)
 	sb->slot_fd = -1;
 	free(sb->workdir);
 	sb->workdir = NULL;
+	free(sb->exe);
+	sb->exe = NULL;
 	sb->on = false;
 }
 
 /* ---- in the children: system calls only ---- */
 
-#define LEFT_PREFIX "portlab sandbox: stopped "
+#define LEFT_PREFIX "portlab sandbox: "
 
 static volatile pid_t forward_to;
 
@@ -173,8 +209,8 @@ static void say_left(void)
 		}
 	close(fd);
 	if (left > 0) {
-		int len = snprintf(msg, sizeof(msg), "%s%d process%s it left running\n", LEFT_PREFIX,
-				   left, left == 1 ? "" : "es");
+		int len = snprintf(msg, sizeof(msg), "%s%d process%s outlived the program and %s killed\n",
+				   LEFT_PREFIX, left, left == 1 ? "" : "es", left == 1 ? "was" : "were");
 		(void)!write(STDERR_FILENO, msg, (size_t)len);
 	}
 }
@@ -303,8 +339,8 @@ static void refusals(const char *errlog, void (*fn)(void *, const char *), void 
 		return;
 	tail[n] = '\0';
 	for (char *line = strtok_r(tail, "\n", &save); line && shown < 4; line = strtok_r(NULL, "\n", &save)) {
-		if (!strncmp(line, LEFT_PREFIX, strlen("portlab sandbox: "))) {
-			fn(arg, line + strlen("portlab sandbox: "));
+		if (!strncmp(line, LEFT_PREFIX, strlen(LEFT_PREFIX))) {
+			fn(arg, line + strlen(LEFT_PREFIX));
 			continue;
 		}
 		for (size_t i = 0; i < sizeof(said) / sizeof(said[0]); i++) {

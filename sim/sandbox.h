@@ -51,6 +51,7 @@ struct sandbox {
 	char *cgroup[CG_KINDS];  /* v1: one folder per controller; v2: [0] only */
 	const struct sock_fprog *filter;
 	bool script;             /* the program is a #! script */
+	char *exe;               /* a --use program's copy in the run folder, or NULL */
 	int caps[8];             /* capabilities kept (ambient) */
 	size_t ncaps;
 };
@@ -73,6 +74,14 @@ int sandbox_limit_apply(struct sandbox_limits *lim, const char *text, char *why,
  */
 int sandbox_prepare(struct sandbox *sb, const char *run_dir, const char *run_id,
 		    const struct lab_step *step, char *why, size_t whylen);
+
+/*
+ * sandbox_copy_program - copy PATH to <run dir>/<role>.program, mode 755, into
+ * SB->exe: the sandbox uid may not be allowed to run or read the original
+ * (a student's file of mode 700). Returns 0, or -1 after saying why in WHY.
+ */
+int sandbox_copy_program(struct sandbox *sb, const char *path, const char *run_dir,
+			 const char *role, char *why, size_t whylen);
 
 /* sandbox_keeper - in the forked child, in the host's namespace: run the program contained. */
 void sandbox_keeper(const struct launch *l, const struct sandbox *sb) __attribute__((noreturn));

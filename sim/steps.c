@@ -101,6 +101,11 @@ static int contain(struct runner *r, struct proc *p, struct launch *l)
 		runner_problem(r, "%s: cannot make its sandbox: %s", step->role, why);
 		return -1;
 	}
+	if (swapped(r, step->role) &&
+	    sandbox_copy_program(&p->sb, p->path, r->dir, step->role, why, sizeof(why)) < 0) {
+		runner_problem(r, "%s: %s", step->role, why);
+		return -1;
+	}
 	l->sandbox = &p->sb;
 	l->drop = true;
 	l->uid = p->sb.uid;
@@ -166,7 +171,7 @@ static struct proc *spawn(struct runner *r, const struct lab_step *step)
 	if (step->kind != STEP_SOCKETS && contain(r, &p, &l) < 0)
 		goto out;
 	if (l.drop) {
-		l.exec_fd = open(p.path, O_RDONLY | O_CLOEXEC);
+		l.exec_fd = open(p.sb.exe ? p.sb.exe : p.path, O_RDONLY | O_CLOEXEC);
 		if (l.exec_fd < 0) {
 			runner_problem(r, "%s: %s: %s", step->role, p.path, strerror(errno));
 			goto out;
