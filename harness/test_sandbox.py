@@ -9,6 +9,7 @@ import os
 import re
 import socket
 import subprocess
+import time
 
 import pytest
 
@@ -252,3 +253,31 @@ def test_a_bad_limit_is_a_lab_file_error(tmp_path):
     proc = subprocess.run([PORTLAB, "run", str(lab)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert re.search(r"lab:\d+: limit nofile: 'lots' is not a positive number", proc.stderr), proc.stderr
+
+
+def test_a_killed_portlab_takes_its_sandboxes_along(tmp_path):
+    """SIGKILL: keeper, init and program die (PDEATHSIG at each level); clean removes the cgroups."""
+    need_root()
+    script = tmp_path / "sleeper.sh"
+    script.write_text("#!/bin/sh\nsleep 300\n")
+    script.chmod(0o755)
+    lab = tmp_path / "lab"
+    lab.write_text(lab_text())
+    proc = subprocess.Popen([PORTLAB, "run", str(lab), "--use", "client=%s" % script,
+                             "--captures", str(tmp_path / "c")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 20
+    while time.time() < deadline and not sandbox_processes():
+        time.sleep(0.05)
+    assert sandbox_processes(), "the program never started"
+    run_id = os.listdir(tmp_path / "c" / "hostile")[0]
+    assert cgroups_of(run_id) or not os.path.isdir("/sys/fs/cgroup/pids")
+    proc.kill()
+    proc.wait()
+    deadline = time.time() + 5
+    while time.time() < deadline and sandbox_processes():
+        time.sleep(0.05)
+    assert sandbox_processes() == []
+    out = subprocess.run([PORTLAB, "clean"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert cgroups_of(run_id) == []

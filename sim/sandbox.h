@@ -107,6 +107,8 @@ int sandbox_cgroups_join(const struct sandbox *sb, pid_t pid);
 long long sandbox_cgroup_count(const struct sandbox *sb, enum cgroup_kind kind, const char *file,
 			       const char *key);
 void sandbox_cgroups_remove(struct sandbox *sb);
+/* sandbox_cgroups_sweep - for portlab clean: remove the empty cgroups of runs not ALIVE. */
+size_t sandbox_cgroups_sweep(bool (*alive)(const char *run_id));
 /* sandbox_filter.c: the seccomp deny filter, built once before any fork;
  * ALLOW_PTRACE only in a test build, for LeakSanitizer. */
 const struct sock_fprog *sandbox_filter(bool allow_ptrace);

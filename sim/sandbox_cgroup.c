@@ -7,6 +7,7 @@
 #include "sandbox.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -208,4 +209,37 @@ void sandbox_cgroups_remove(struct sandbox *sb)
 		free(sb->cgroup[k]);
 		sb->cgroup[k] = NULL;
 	}
+}
+
+/* sweep - remove below DIR (DEPTH levels at most) the empty cgroups of runs not ALIVE. */
+static size_t sweep(const char *dir, int depth, bool (*alive)(const char *run_id))
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t removed = 0;
+
+	while (d && (e = readdir(d))) {
+		if (e->d_type != DT_DIR || e->d_name[0] == '.')
+			continue;
+		char *sub = xasprintf("%s/%s", dir, e->d_name);
+		const char *id = e->d_name + strlen("portlab-");
+		size_t n = strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789");
+		if (!strncmp(e->d_name, "portlab-", strlen("portlab-")) && n == 6 && id[n] == '-') {
+			char run_id[8];
+			snprintf(run_id, sizeof(run_id), "%.6s", id);
+			if (!alive(run_id) && rmdir(sub) == 0)
+				removed++;
+		} else if (depth > 0) {
+			removed += sweep(sub, depth - 1, alive);
+		}
+		free(sub);
+	}
+	if (d)
+		closedir(d);
+	return removed;
+}
+
+size_t sandbox_cgroups_sweep(bool (*alive)(const char *run_id))
+{
+	return sweep(CGROOT, 4, alive);
 }
