@@ -200,8 +200,10 @@ def test_an_event_flood_is_stopped_and_portlab_stays_small(tmp_path, hostile):
     run.assert_failed_and_clean()
 
 
-def test_an_output_flood_is_stopped_at_16_mib(tmp_path, hostile):
-    run = Hostile(tmp_path, hostile["flood"], arg="junk")
+@pytest.mark.parametrize("kind", ["junk", "nonl"])
+def test_an_output_flood_is_stopped_at_16_mib(tmp_path, hostile, kind):
+    """Lines that are no events, or one line without end."""
+    run = Hostile(tmp_path, hostile["flood"], arg=kind)
     run.problem(r"^client \(on a\): stopped after 16 MiB of output \(limit output=16777216\)$")
     run.assert_failed_and_clean()
 

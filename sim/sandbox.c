@@ -321,10 +321,10 @@ const char *sandbox_thousands(long long n)
 }
 
 /* refusals - lines of the tail of ERRLOG where the program says it was refused. */
-static void refusals(const char *errlog, void (*fn)(void *, const char *), void *arg)
+static void refusals(const char *errlog, void (*fn)(void *, const char *, bool), void *arg)
 {
 	static const char *const said[] = { "Read-only file system", "Permission denied",
-		"Operation not permitted", "Cannot allocate memory" };
+		"Operation not permitted", "Cannot allocate memory", "Resource temporarily unavailable" };
 	char tail[4096], *save = NULL;
 	int fd = open(errlog, O_RDONLY | O_CLOEXEC), shown = 0;
 	off_t size;
@@ -340,7 +340,7 @@ static void refusals(const char *errlog, void (*fn)(void *, const char *), void 
 	tail[n] = '\0';
 	for (char *line = strtok_r(tail, "\n", &save); line && shown < 4; line = strtok_r(NULL, "\n", &save)) {
 		if (!strncmp(line, LEFT_PREFIX, strlen(LEFT_PREFIX))) {
-			fn(arg, line + strlen(LEFT_PREFIX));
+			fn(arg, line + strlen(LEFT_PREFIX), true);
 			continue;
 		}
 		for (size_t i = 0; i < sizeof(said) / sizeof(said[0]); i++) {
@@ -353,7 +353,7 @@ static void refusals(const char *errlog, void (*fn)(void *, const char *), void 
 				if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
 					*c = '?';
 			char *msg = xasprintf("refused: %.200s", line);
-			fn(arg, msg);
+			fn(arg, msg, false);
 			free(msg);
 			shown++;
 			break;
@@ -362,7 +362,8 @@ static void refusals(const char *errlog, void (*fn)(void *, const char *), void 
 }
 
 void sandbox_outcome(const struct sandbox *sb, int status, double cpu_seconds,
-		     const char *errlog, void (*fn)(void *arg, const char *what), void *arg)
+		     const char *errlog, void (*fn)(void *arg, const char *what, bool limit),
+		     void *arg)
 {
 	long long refused = sandbox_cgroup_count(sb, CG_PIDS, "pids.events", "max");
 	long long oom = sandbox_cgroup_count(sb, CG_MEMORY, sb->cgroup_version == 2 ?
@@ -375,7 +376,7 @@ void sandbox_outcome(const struct sandbox *sb, int status, double cpu_seconds,
 	if (refused > 0)
 		msg = xasprintf("%lld processes: fork refused %s times", sb->lim.procs, sandbox_thousands(refused));
 	if (msg) {
-		fn(arg, msg);
+		fn(arg, msg, true);
 		free(msg);
 		msg = NULL;
 	}
@@ -386,7 +387,7 @@ void sandbox_outcome(const struct sandbox *sb, int status, double cpu_seconds,
 	else if (sig == SIGXFSZ)
 		msg = xasprintf("stopped: file size limit %s", sandbox_size(sb->lim.fsize));
 	if (msg) {
-		fn(arg, msg);
+		fn(arg, msg, true);
 		free(msg);
 	}
 	refusals(errlog, fn, arg);

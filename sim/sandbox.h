@@ -51,6 +51,8 @@ struct sandbox {
 	char *cgroup[CG_KINDS];  /* v1: one folder per controller; v2: [0] only */
 	const struct sock_fprog *filter;
 	bool script;             /* the program is a #! script */
+	bool shared_uid;         /* a step's own user (as USER): no RLIMIT_NPROC, which
+				  * would count that user's processes machine-wide */
 	char *exe;               /* a --use program's copy in the run folder, or NULL */
 	int caps[8];             /* capabilities kept (ambient) */
 	size_t ncaps;
@@ -88,10 +90,13 @@ void sandbox_keeper(const struct launch *l, const struct sandbox *sb) __attribut
 
 /*
  * sandbox_outcome - after the keeper ended with STATUS: what the program ran
- * into, in words, one sentence per limit or refusal (call FN for each).
+ * into, in words, one sentence per limit or refusal (call FN for each; LIMIT
+ * is true for a limit the sandbox enforced, false for a refusal the program
+ * reported on its stderr, which a program may also have handled well).
  */
 void sandbox_outcome(const struct sandbox *sb, int status, double cpu_seconds,
-		     const char *errlog, void (*fn)(void *arg, const char *what), void *arg);
+		     const char *errlog, void (*fn)(void *arg, const char *what, bool limit),
+		     void *arg);
 
 /* sandbox_release - remove the cgroups (waiting for them to empty), free the slot. */
 void sandbox_release(struct sandbox *sb);

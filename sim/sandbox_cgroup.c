@@ -30,18 +30,22 @@ static char *own_path(const char *controller)
 
 	if (!f)
 		return NULL;
+	/* lines "ID:CONTROLLERS:PATH"; v2's is "0::PATH" */
 	while (!found && fgets(line, sizeof(line), f)) {
-		char *a = strchr(line, ':'), *b = a ? strchr(a + 1, ':') : NULL;
-		if (!b)
+		char *ctrls = strchr(line, ':'), *path = ctrls ? strchr(ctrls + 1, ':') : NULL;
+		if (!path)
 			continue;
-		*b = '\0';
-		line[strcspn(line, "\n")] = '\0';
-		b[1 + strcspn(b + 1, "\n")] = '\0';
-		for (char *c = strtok(a + 1, ","); c && !found; c = strtok(NULL, ","))
+		*ctrls++ = '\0';
+		*path++ = '\0';
+		path[strcspn(path, "\n")] = '\0';
+		if (!*controller) {
+			if (!strcmp(line, "0") && !*ctrls)
+				found = xstrdup(path);
+			continue;
+		}
+		for (char *c = strtok(ctrls, ","); c && !found; c = strtok(NULL, ","))
 			if (!strcmp(c, controller))
-				found = xstrdup(b + 1);
-		if (!*controller && !a[1] && !strcmp(line, "0"))
-			found = xstrdup(b + 1);
+				found = xstrdup(path);
 	}
 	fclose(f);
 	return found;

@@ -128,8 +128,9 @@ int sandbox_rlimits(const struct sandbox *sb)
 
 	/* SIGXCPU at the limit, SIGKILL a second later for a program that catches it */
 	if (set(RLIMIT_CPU, l->cpu, l->cpu + 1) < 0 || set(RLIMIT_FSIZE, l->fsize, l->fsize) < 0 ||
-	    set(RLIMIT_NOFILE, l->nofile, l->nofile) < 0 || set(RLIMIT_NPROC, l->procs, l->procs) < 0 ||
-	    set(RLIMIT_CORE, 0, 0) < 0)
+	    set(RLIMIT_NOFILE, l->nofile, l->nofile) < 0 || set(RLIMIT_CORE, 0, 0) < 0)
+		return -1;
+	if (!sb->shared_uid && set(RLIMIT_NPROC, l->procs, l->procs) < 0)
 		return -1;
 	/* without a memory cgroup, address space is the only bound there is */
 	if (!sb->cgroup[CG_MEMORY] && set(RLIMIT_AS, l->memory, l->memory) < 0)

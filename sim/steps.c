@@ -120,6 +120,7 @@ static int contain(struct runner *r, struct proc *p, struct launch *l)
 		}
 		p->sb.uid = l->uid; /* its working folder is its own */
 		p->sb.gid = l->gid;
+		p->sb.shared_uid = true;
 		if (chown(p->sb.workdir, l->uid, l->gid) < 0) {
 			runner_problem(r, "%s: %s: %s", step->role, p->sb.workdir, strerror(errno));
 			return -1;
@@ -362,8 +363,10 @@ static void read_output(struct runner *r, struct proc *p)
 		p->out_bytes += (size_t)n;
 		p->len += (size_t)n;
 		char *start = p->buf, *nl;
-		while ((nl = memchr(start, '\n', p->len - (size_t)(start - p->buf)))) {
-			if (over_limit(r, p)) { /* nothing more of it is read or kept */
+		/* checked per line for events, and per read for output without newlines */
+		while (over_limit(r, p) ||
+		       (nl = memchr(start, '\n', p->len - (size_t)(start - p->buf)))) {
+			if (p->flooded) { /* nothing more of it is read or kept */
 				close(p->out);
 				p->out = -1;
 				p->len = 0;
@@ -418,12 +421,17 @@ static void first_line(const char *file, char *buf, size_t len)
 	fclose(f);
 }
 
-static void sandbox_said(void *arg, const char *what)
+/* sandbox_said - a limit, or a refusal by which the program failed, fails the
+ * run; a refusal it said it met but then ended well is worth a note */
+static void sandbox_said(void *arg, const char *what, bool limit)
 {
 	void **a = arg;
 	struct proc *p = a[1];
 
-	runner_problem(a[0], "%s (on %s): %s", p->role, p->host, what);
+	if (limit || !WIFEXITED(p->status) || WEXITSTATUS(p->status) != 0)
+		runner_problem(a[0], "%s (on %s): %s", p->role, p->host, what);
+	else
+		note(a[0], "%s (on %s) said: %s", p->role, p->host, what);
 }
 
 /* contained_end - what P's sandbox stopped, in words; then its cgroups and uid go. */
