@@ -283,3 +283,23 @@ def test_a_killed_portlab_takes_its_sandboxes_along(tmp_path):
     out = subprocess.run([PORTLAB, "clean"], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert cgroups_of(run_id) == []
+
+
+def test_a_stop_step_reaches_the_contained_program(tmp_path):
+    """SIGTERM goes runner -> keeper -> init -> program, which may end as it likes."""
+    need_root()
+    script = tmp_path / "graceful.sh"
+    script.write_text("#!/bin/sh\n"
+                      "trap 'kill $pid; echo \"{\\\"call\\\":\\\"term\\\",\\\"ok\\\":true}\"; exit 0' TERM\n"
+                      "sleep 30 & pid=$!\nwait $pid\n")
+    script.chmod(0o755)
+    lab = tmp_path / "lab"
+    lab.write_text("lab stop\ntitle a server stopped by the lab\n" + TWO_HOSTS +
+                   "start server on a: tcp_server\nrun client on b: tcp_client\nstop server\n")
+    proc = subprocess.run([PORTLAB, "run", str(lab), "--json", "--use", "server=%s" % script,
+                           "--use", "client=/bin/true", "--captures", str(tmp_path / "c")],
+                          capture_output=True, text=True, timeout=120)
+    res = json.loads(proc.stdout)
+    assert [e["call"] for e in res["events"] if e["role"] == "server"] == ["term"]
+    assert res["problems"] == []
+    assert proc.returncode == 0, proc.stderr[-2000:]

@@ -155,14 +155,37 @@ static void forward(int sig)
 		kill(forward_to, sig);
 }
 
+/*
+ * forward_signals - pass SIGTERM, SIGINT and SIGHUP on to TO (ON), or take
+ * them as they come (!ON). They stay blocked from the keeper's start until a
+ * handler is in place: pid 1 of a namespace drops a signal it has no handler
+ * for, and a "stop" step must not be lost.
+ */
 static void forward_signals(pid_t to, bool on)
 {
 	struct sigaction sa = { .sa_handler = on ? forward : SIG_DFL };
+	sigset_t set;
 
 	forward_to = to;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+}
+
+static void block_forwarded(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
 }
 
 /* program - become the contained program and exec it. */
@@ -275,6 +298,7 @@ void sandbox_keeper(const struct launch *l, const struct sandbox *sb)
 	ssize_t got;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0L, 0L, 0L);
+	block_forwarded(); /* init and the program start with them blocked too */
 	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(st, O_CLOEXEC) < 0)
 		launch_failed(l->report_w, LAUNCH_SANDBOX);
 	pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | SIGCHLD, 0L, 0L, 0L, 0L);
