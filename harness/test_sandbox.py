@@ -163,6 +163,7 @@ def test_joining_the_root_network_namespace_is_refused(tmp_path, hostile):
     assert "open /proc/%d/ns/net: No such file or directory" % os.getpid() in errors
     run.problem(r"^client \(on a\): refused: unshare: operation not permitted$")
     run.problem(r"^client \(on a\): refused: mount /mnt: operation not permitted$")
+    assert "clone with CLONE_NEWNET: Operation not permitted" in errors
     assert not [e for e in run.result["events"] if e.get("call") == "ESCAPED"]
     assert os.stat("/proc/self/ns/net").st_ino == root_netns
     run.assert_failed_and_clean()

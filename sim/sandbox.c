@@ -362,7 +362,7 @@ static void refusals(const char *errlog, void (*fn)(void *, const char *, bool),
 	if (n <= 0)
 		return;
 	tail[n] = '\0';
-	for (char *line = strtok_r(tail, "\n", &save); line && shown < 4; line = strtok_r(NULL, "\n", &save)) {
+	for (char *line = strtok_r(tail, "\n", &save); line && shown < 6; line = strtok_r(NULL, "\n", &save)) {
 		if (!strncmp(line, LEFT_PREFIX, strlen(LEFT_PREFIX))) {
 			fn(arg, line + strlen(LEFT_PREFIX), true);
 			continue;

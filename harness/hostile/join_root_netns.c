@@ -1,7 +1,7 @@
 /*
  * join_root_netns - climb back to the root network namespace: through
  * /proc/PID/ns/net of the given pid (one in the root namespace) and of every
- * process it can see, and with unshare and mount. Prints ESCAPED if it left
+ * process it can see, and with unshare, clone and mount. Prints ESCAPED if it left
  * its namespace.
  */
 #define _GNU_SOURCE
@@ -13,7 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static void try_join(const char *path)
@@ -51,6 +54,14 @@ int main(int argc, char **argv)
 		closedir(d);
 	if (unshare(CLONE_NEWNET) < 0)
 		fprintf(stderr, "unshare: %s\n", strerror(errno));
+	/* a child in a new network and user namespace, as clone() itself */
+	long child = syscall(SYS_clone, (long)(CLONE_NEWNET | CLONE_NEWUSER | SIGCHLD), 0L, 0L, 0L, 0L);
+	if (child == 0)
+		_exit(0);
+	if (child < 0)
+		fprintf(stderr, "clone with CLONE_NEWNET: %s\n", strerror(errno));
+	else
+		waitpid((pid_t)child, NULL, 0);
 	if (mount("none", "/mnt", "tmpfs", 0, NULL) < 0)
 		fprintf(stderr, "mount /mnt: %s\n", strerror(errno));
 	stat("/proc/self/ns/net", &after);
