@@ -304,3 +304,15 @@ def test_a_stop_step_reaches_the_contained_program(tmp_path):
     assert [e["call"] for e in res["events"] if e["role"] == "server"] == ["term"]
     assert res["problems"] == []
     assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_calls_into_the_kernels_insides_are_refused(tmp_path, hostile):
+    run = Hostile(tmp_path, hostile["kernel_calls"])
+    said = dict(l.split(": ", 1) for l in open(os.path.join(run.dir, "client.stderr")).read().splitlines()
+                if ": " in l)
+    calls = ["process_vm_readv", "bpf", "perf_event_open", "keyctl", "finit_module", "reboot", "swapoff"]
+    if not _is_sanitized():  # an ASan build lets ptrace through, for LeakSanitizer
+        calls.append("ptrace")
+    for call in calls:
+        assert said.get(call) == "Operation not permitted", (call, said)
+    run.assert_failed_and_clean()
