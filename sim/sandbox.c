@@ -22,6 +22,7 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lab.h"
@@ -212,30 +213,67 @@ static void __attribute__((noreturn)) program(const struct launch *l, const stru
 	launch_exec(l);
 }
 
-/* say_left - tell the program's stderr how many processes it left running, which
- * die with init (a daemon, a forgotten child): sandbox_outcome() reads it back */
-static void say_left(void)
+/* alive - whether the process named NAME in /proc is more than a zombie */
+static bool alive(int proc_fd, const char *name)
 {
-	char buf[4096], msg[128];
+	char path[64], stat[512];
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/stat", name);
+	fd = openat(proc_fd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false; /* gone meanwhile */
+	n = read(fd, stat, sizeof(stat) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	stat[n] = '\0';
+	char *end = strrchr(stat, ')'); /* "pid (comm) S ...": comm may hold anything */
+	return end && end[1] == ' ' && end[2] != 'Z' && end[2] != 'X';
+}
+
+/* count_left - processes of this namespace but init that still live. */
+static int count_left(void)
+{
+	char buf[4096];
 	int fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC), left = 0;
 	long n;
 
 	if (fd < 0)
-		return;
+		return 0;
 	while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0)
 		for (long at = 0; at < n;) {
 			struct { unsigned long long ino; long long off; unsigned short reclen;
 				 unsigned char type; char name[]; } *d = (void *)(buf + at);
-			if (d->name[0] >= '1' && d->name[0] <= '9' && strcmp(d->name, "1"))
+			if (d->name[0] >= '1' && d->name[0] <= '9' && strcmp(d->name, "1") &&
+			    alive(fd, d->name))
 				left++;
 			at += d->reclen;
 		}
 	close(fd);
-	if (left > 0) {
-		int len = snprintf(msg, sizeof(msg), "%s%d process%s outlived the program and %s killed\n",
-				   LEFT_PREFIX, left, left == 1 ? "" : "es", left == 1 ? "was" : "were");
-		(void)!write(STDERR_FILENO, msg, (size_t)len);
+	return left;
+}
+
+/* say_left - tell the program's stderr how many processes it left running, which
+ * die with init (a daemon, a forgotten child): sandbox_outcome() reads it back.
+ * A child the program killed on its way out gets 50 ms to finish dying. */
+static void say_left(void)
+{
+	char msg[128];
+	int left = 0;
+
+	for (int tries = 0; tries < 5; tries++) {
+		while (waitpid(-1, NULL, WNOHANG) > 0) /* orphans that already ended */
+			;
+		left = count_left();
+		if (!left)
+			return;
+		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
 	}
+	int len = snprintf(msg, sizeof(msg), "%s%d process%s outlived the program and %s killed\n",
+			   LEFT_PREFIX, left, left == 1 ? "" : "es", left == 1 ? "was" : "were");
+	(void)!write(STDERR_FILENO, msg, (size_t)len);
 }
 
 /* init - pid 1 of the program's PID namespace: mounts, start, forward, reap. */
