@@ -59,6 +59,8 @@ struct sandbox {
 };
 
 #define SANDBOX_UID_BASE 2000000000u
+/* init's line on the program's stderr: "<prefix>2 processes outlived ..." */
+#define SANDBOX_LEFT_PREFIX "portlab sandbox: "
 #define SANDBOX_SLOTS 10000
 
 /* sandbox_default_limits - the limits every program starts with. */
@@ -101,7 +103,7 @@ void sandbox_outcome(const struct sandbox *sb, int status, double cpu_seconds,
 /* sandbox_release - remove the cgroups (waiting for them to empty), free the slot. */
 void sandbox_release(struct sandbox *sb);
 
-/* Parts, one file each. */
+/* Parts, one file each (sandbox_outcome.c holds sandbox_outcome). */
 /* sandbox_fs.c: in init, before the program forks: mounts. Returns 0 or -1 (errno). */
 int sandbox_mounts(const struct sandbox *sb, int *workdir_fd);
 /* sandbox_limits.c: rlimits in the program, before it drops its uid. Returns 0 or -1. */
