@@ -316,3 +316,18 @@ def test_calls_into_the_kernels_insides_are_refused(tmp_path, hostile):
     for call in calls:
         assert said.get(call) == "Operation not permitted", (call, said)
     run.assert_failed_and_clean()
+
+
+def test_a_labs_own_program_is_contained_too(tmp_path, hostile):
+    """Not only --use: a program the lab file itself names runs in the sandbox."""
+    tag = "portlab-own-%d" % os.getpid()
+    lab = tmp_path / "lab"
+    lab.write_text("lab own\ntitle the lab's own program\n" + TWO_HOSTS +
+                   "run client on a: %s %s\n" % (hostile["write_files"], tag))
+    proc = subprocess.run([PORTLAB, "run", str(lab), "--json", "--captures", str(tmp_path / "c")],
+                          capture_output=True, text=True, timeout=120)
+    res = json.loads(proc.stdout)
+    assert proc.returncode == 1
+    assert "client (on a): refused: write to /etc/%s: read-only file system" % tag in res["problems"]
+    assert not os.path.exists("/etc/" + tag)
+    assert sandbox_processes() == []
