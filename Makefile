@@ -19,7 +19,7 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wno-missing-field-initializers
 CPPFLAGS += -D_GNU_SOURCE
-LDLIBS_SIM = -lpcap -lpthread
+LDLIBS_SIM = -lpcap -lpthread -lseccomp
 # the release, and the commit it was built from when this is a git checkout
 # (scripts/build-deb passes GIT_REV in, as its copy of the tree has no .git)
 VERSION := 0.4

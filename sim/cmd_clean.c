@@ -19,6 +19,7 @@
 #include "json.h"
 #include "netns.h"
 #include "runfolder.h"
+#include "sandbox.h"
 #include "util.h"
 
 /*
@@ -46,6 +47,13 @@ static bool run_alive(const char *run_id)
 	}
 	free(path);
 	return alive;
+}
+
+/* gone - for --force: every run counts as ended. */
+static bool gone(const char *run_id)
+{
+	(void)run_id;
+	return false;
 }
 
 /* run_namespace - is NAME portlab-<run id>-<host>? Its run id into ID. */
@@ -135,6 +143,11 @@ int cmd_clean(int argc, char **argv)
 	}
 	if (dir)
 		closedir(dir);
+	/* a SIGKILLed run's sandboxes die with it, their cgroup folders do not */
+	size_t cgroups = sandbox_cgroups_sweep(force ? gone : run_alive);
+	if (cgroups && !json_out)
+		printf("removed  %zu cgroup%s of sandboxes\n", cgroups, cgroups == 1 ? "" : "s");
+	removed += cgroups;
 	sweep_pidfiles();
 	if (json_out)
 		printf("{\"removed\": %zu, \"kept\": %zu, \"failed\": %zu}\n", removed, kept, failed);

@@ -156,7 +156,8 @@ static void print_run(struct options *opt, const struct run_result *res, size_t 
 static char *rootless_skip(const struct lab *lab)
 {
 	for (size_t i = 0; i < lab->nsteps; i++)
-		if (lab->steps[i].user)
+		if (lab->steps[i].user && strcmp(lab->steps[i].user, "root") &&
+		    strcmp(lab->steps[i].user, "0"))
 			return xasprintf("%s:%d runs %s as user %s: a rootless run maps only your own "
 					 "uid; run this lab with sudo", lab->file, lab->steps[i].line,
 					 lab->steps[i].role, lab->steps[i].user);

@@ -632,6 +632,7 @@ void lab_free(struct lab *lab)
 		free_strings(s->argv, s->argc);
 		free(s->user);
 		free_strings(s->caps, s->ncaps);
+		free_strings(s->limits, s->nlimits);
 		free(s->endpoint);
 	}
 	for (size_t i = 0; i < lab->nexpects; i++) {

@@ -75,6 +75,8 @@ struct lab_step {
 	char **caps;       /* capability names to keep, with user */
 	size_t ncaps;
 	double timeout;
+	char **limits;     /* sandbox limits raised: "nofile=20000" (sandbox.h) */
+	size_t nlimits;
 	int proto;         /* wait listening: IPPROTO_TCP or IPPROTO_UDP */
 	char *endpoint;    /* wait listening: "ADDR:PORT", "*:PORT" */
 	int line;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "labparse.h"
+#include "sandbox.h"
 #include "launch.h"
 #include "suggest.h"
 #include "util.h"
@@ -92,7 +93,7 @@ static int no_program(struct parser *p, const char *role)
 		   did_you_mean(s.found));
 }
 
-static const char *const options[] = { "as", "caps", "timeout" };
+static const char *const options[] = { "as", "caps", "timeout", "limit" };
 
 /* program_statement - start/run/sockets: "ROLE on HOST [options]:" then the command. */
 int program_statement(struct parser *p, char **w, int n)
@@ -113,7 +114,8 @@ int program_statement(struct parser *p, char **w, int n)
 		colon = 3;
 	if (colon < 0 || n < 4 || strcmp(w[2], "on"))
 		return bad(p, kind == STEP_SOCKETS ? "usage: sockets ROLE on HOST" :
-			   "usage: %s ROLE on HOST [as USER] [caps CAP,...] [timeout S]: PROGRAM [ARGS]", w[0]);
+			   "usage: %s ROLE on HOST [as USER] [caps CAP,...] [timeout S] [limit NAME=VALUE,...]: "
+			   "PROGRAM [ARGS]", w[0]);
 	if (!valid_name(w[1], 32))
 		return bad(p, "'%s' is not a valid role name", w[1]);
 	if (kind != STEP_SOCKETS && find_program(p, w[1]))
@@ -147,9 +149,16 @@ int program_statement(struct parser *p, char **w, int n)
 		} else if (!strcmp(w[i], "timeout")) {
 			if ((s->timeout = parse_seconds(p, w[i + 1])) < 0)
 				return -1;
+		} else if (!strcmp(w[i], "limit")) { /* a sandbox limit raised for this program */
+			struct sandbox_limits scratch;
+			char why[200];
+			sandbox_default_limits(&scratch);
+			if (sandbox_limit_apply(&scratch, w[i + 1], why, sizeof(why)) < 0)
+				return bad(p, "%s", why);
+			APPEND(s->limits, s->nlimits) = xstrdup(w[i + 1]);
 		} else {
-			return bad(p, "unknown option '%s' (as, caps, timeout)%s", w[i],
-				   did_you_mean(suggest(w[i], options, 3)));
+			return bad(p, "unknown option '%s' (as, caps, timeout, limit)%s", w[i],
+				   did_you_mean(suggest(w[i], options, 4)));
 		}
 	}
 	if (s->ncaps && !s->user)

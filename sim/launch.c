@@ -19,12 +19,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <linux/securebits.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "lab.h"
 #include "paths.h"
+#include "sandbox.h"
 #include "steps.h"
 #include "util.h"
 
@@ -100,19 +102,70 @@ char *program_path(const struct runner *r, const struct lab_step *step)
 const char *launch_stage_name(int stage)
 {
 	static const char *const names[] = { "start", "enter the host's namespace",
-		"become the step's user", "execute" };
+		"become the step's user", "execute", "start the sandbox for",
+		"join the sandbox's cgroups with", "mount the sandbox's file system for",
+		"set the sandbox's limits for", "load the sandbox's seccomp filter for" };
 
-	return names[stage >= LAUNCH_SETNS && stage <= LAUNCH_EXEC ? stage : 0];
+	return names[stage >= LAUNCH_SETNS && stage <= LAUNCH_FILTER ? stage : 0];
 }
 
-
-/* child_failed - tell the parent which STAGE failed and why (errno), then die. */
-static void __attribute__((noreturn)) child_failed(int report_fd, int stage)
+void launch_failed(int report_fd, int stage)
 {
 	int msg[2] = { stage, errno };
 
 	(void)!write(report_fd, msg, sizeof(msg));
 	_exit(126);
+}
+
+int launch_become_user(const struct launch *l)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2] = { 0 };
+
+	for (size_t i = 0; i < l->ncaps; i++) {
+		data[l->caps[i] / 32].effective |= 1u << (l->caps[i] % 32);
+		data[l->caps[i] / 32].permitted |= 1u << (l->caps[i] % 32);
+		data[l->caps[i] / 32].inheritable |= 1u << (l->caps[i] % 32);
+	}
+	/* staying uid 0 (a rootless sandbox): exec must not give root's capabilities back;
+	 * set while we still hold CAP_SETPCAP */
+	if (l->sandbox && l->uid == 0 &&
+	    prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED, 0L, 0L, 0L) < 0)
+		return -1;
+	/* a rootless run may not set groups (setgroups is "deny"), nor need to: it keeps its ids */
+	bool own_ids = l->uid == getuid() && l->gid == getgid();
+	if (prctl(PR_SET_KEEPCAPS, 1L, 0L, 0L, 0L) < 0 ||
+	    (setgroups(0, NULL) < 0 && !(errno == EPERM && own_ids)) ||
+	    setresgid(l->gid, l->gid, l->gid) < 0 || setresuid(l->uid, l->uid, l->uid) < 0 ||
+	    syscall(SYS_capset, &hdr, data) < 0)
+		return -1;
+	/* ambient capabilities survive exec of an ordinary binary */
+	for (size_t i = 0; i < l->ncaps; i++)
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (long)l->caps[i], 0L, 0L) < 0)
+			return -1;
+	return 0;
+}
+
+void launch_close_fds(const struct launch *l, bool keep_exec_fd)
+{
+	/* the program starts with 0, 1 and 2 only: its first socket is descriptor 3,
+	 * as in a textbook, and it holds none of portlab's capture sockets */
+	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		for (int fd = 3; fd < 1024; fd++)
+			fcntl(fd, F_SETFD, FD_CLOEXEC);
+	/* a #! script run by descriptor is read by its interpreter as /dev/fd/N */
+	if (keep_exec_fd && l->exec_fd >= 0)
+		fcntl(l->exec_fd, F_SETFD, 0);
+}
+
+void launch_exec(const struct launch *l)
+{
+	/* by descriptor: another user may not be able to walk the path to the
+	 * program (a home folder of mode 750), though it may run the file */
+	if (l->exec_fd >= 0)
+		syscall(SYS_execveat, l->exec_fd, "", l->argv, l->envp, AT_EMPTY_PATH);
+	execve(l->path, l->argv, l->envp); /* a script, or no execveat */
+	launch_failed(l->report_w, LAUNCH_EXEC);
 }
 
 /* launch_child - become the program; only system calls from here to exec. */
@@ -131,37 +184,14 @@ void launch_child(const struct launch *l)
 	dup2(l->out_w, STDOUT_FILENO);
 	dup2(l->err_fd, STDERR_FILENO);
 	if (setns(l->netns_fd, CLONE_NEWNET) < 0)
-		child_failed(l->report_w, LAUNCH_SETNS);
-	if (l->drop) {
-		struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-		struct __user_cap_data_struct data[2] = { 0 };
-
-		for (size_t i = 0; i < l->ncaps; i++) {
-			data[l->caps[i] / 32].effective |= 1u << (l->caps[i] % 32);
-			data[l->caps[i] / 32].permitted |= 1u << (l->caps[i] % 32);
-			data[l->caps[i] / 32].inheritable |= 1u << (l->caps[i] % 32);
-		}
-		if (prctl(PR_SET_KEEPCAPS, 1L, 0L, 0L, 0L) < 0 || setgroups(0, NULL) < 0 ||
-		    setgid(l->gid) < 0 || setuid(l->uid) < 0 ||
-		    syscall(SYS_capset, &hdr, data) < 0)
-			child_failed(l->report_w, LAUNCH_USER);
-		/* ambient capabilities survive exec of an ordinary binary */
-		for (size_t i = 0; i < l->ncaps; i++)
-			if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (long)l->caps[i], 0L, 0L) < 0)
-				child_failed(l->report_w, LAUNCH_USER);
-	}
+		launch_failed(l->report_w, LAUNCH_SETNS);
+	if (l->sandbox)
+		sandbox_keeper(l, l->sandbox);
+	if (l->drop && launch_become_user(l) < 0)
+		launch_failed(l->report_w, LAUNCH_USER);
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0L, 0L, 0L); /* after setuid, which clears it */
-	/* the program starts with 0, 1 and 2 only: its first socket is descriptor 3,
-	 * as in a textbook, and it holds none of portlab's capture sockets */
-	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		for (int fd = 3; fd < 1024; fd++)
-			fcntl(fd, F_SETFD, FD_CLOEXEC);
-	/* by descriptor: another user may not be able to walk the path to the
-	 * program (a home folder of mode 750), though it may run the file */
-	if (l->exec_fd >= 0)
-		syscall(SYS_execveat, l->exec_fd, "", l->argv, l->envp, AT_EMPTY_PATH);
-	execve(l->path, l->argv, l->envp); /* a script, or no execveat */
-	child_failed(l->report_w, LAUNCH_EXEC);
+	launch_close_fds(l, false);
+	launch_exec(l);
 }
 
 char **launch_env(const char *role, const char *host, const char *run_id)

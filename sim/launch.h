@@ -12,6 +12,7 @@
 #include "lab.h"
 
 struct runner;
+struct sandbox;
 
 /* What the child needs, made before fork(). */
 struct launch {
@@ -26,13 +27,23 @@ struct launch {
 	gid_t gid;
 	int caps[MAX_STEP_CAPS];
 	size_t ncaps;
+	const struct sandbox *sandbox; /* NULL: run it as it is */
 };
 
 /* What failed in a child before exec, written to report_w for the parent. */
-enum launch_stage { LAUNCH_SETNS = 1, LAUNCH_USER, LAUNCH_EXEC };
+enum launch_stage { LAUNCH_SETNS = 1, LAUNCH_USER, LAUNCH_EXEC, LAUNCH_SANDBOX, LAUNCH_CGROUP,
+	LAUNCH_MOUNTS, LAUNCH_LIMITS, LAUNCH_FILTER };
 
 /* launch_child - in the child after fork(): become the program, or report and _exit. */
 void launch_child(const struct launch *l) __attribute__((noreturn));
+/* launch_failed - tell the parent through REPORT_FD which STAGE failed (errno), _exit. */
+void launch_failed(int report_fd, int stage) __attribute__((noreturn));
+/* launch_become_user - L's uid/gid with L's capabilities (ambient); 0 or -1. */
+int launch_become_user(const struct launch *l);
+/* launch_close_fds - every descriptor from 3 up closes on exec (but a script's, KEEP_EXEC_FD). */
+void launch_close_fds(const struct launch *l, bool keep_exec_fd);
+/* launch_exec - exec L's program (by descriptor where there is one), or report and _exit. */
+void launch_exec(const struct launch *l) __attribute__((noreturn));
 /* launch_stage_name - what STAGE tried to do, for messages. */
 const char *launch_stage_name(int stage);
 

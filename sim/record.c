@@ -10,20 +10,67 @@
 #include "json.h"
 #include "util.h"
 
+/*
+ * intern - the one shared copy of S. Keys and short values repeat in every
+ * event ("call", "ok", "client"): 100,000 events of a flood must cost
+ * pointers, not 100,000 copies of each word. Kept until exit.
+ */
+static char *intern(const char *s)
+{
+	static char **table;
+	static size_t cap, used;
+	size_t h = 5381, i;
+
+	if (2 * (used + 1) > cap) { /* rehash at half full */
+		size_t ncap = cap ? 2 * cap : 1024;
+		char **nt = xcalloc(ncap, sizeof(char *));
+		for (size_t k = 0; k < cap; k++) {
+			if (!table[k])
+				continue;
+			size_t g = 5381;
+			for (const char *c = table[k]; *c; c++)
+				g = g * 33 + (unsigned char)*c;
+			for (i = g & (ncap - 1); nt[i]; i = (i + 1) & (ncap - 1))
+				;
+			nt[i] = table[k];
+		}
+		free(table);
+		table = nt;
+		cap = ncap;
+	}
+	for (const char *c = s; *c; c++)
+		h = h * 33 + (unsigned char)*c;
+	for (i = h & (cap - 1); table[i]; i = (i + 1) & (cap - 1))
+		if (!strcmp(table[i], s))
+			return table[i];
+	used++;
+	return table[i] = xstrdup(s);
+}
+
+#define SHARED_MAX 24 /* values this long or shorter are interned */
+
+static void set_value(struct field *f, const char *value, enum field_type type)
+{
+	const char *v = value ? value : "";
+
+	f->owned = strlen(v) > SHARED_MAX;
+	f->value = f->owned ? xstrdup(v) : intern(v);
+	f->type = value ? type : FIELD_NULL;
+}
+
 void record_set(struct record *r, const char *key, const char *value, enum field_type type)
 {
 	for (size_t i = 0; i < r->n; i++) {
 		if (!strcmp(r->fields[i].key, key)) {
-			free(r->fields[i].value);
-			r->fields[i].value = xstrdup(value ? value : "");
-			r->fields[i].type = value ? type : FIELD_NULL;
+			if (r->fields[i].owned)
+				free(r->fields[i].value);
+			set_value(&r->fields[i], value, type);
 			return;
 		}
 	}
 	r->fields = xrealloc(r->fields, sizeof(*r->fields) * (r->n + 1));
-	r->fields[r->n].key = xstrdup(key);
-	r->fields[r->n].value = xstrdup(value ? value : "");
-	r->fields[r->n].type = value ? type : FIELD_NULL;
+	r->fields[r->n].key = intern(key);
+	set_value(&r->fields[r->n], value, type);
 	r->n++;
 }
 
@@ -56,10 +103,9 @@ const char *record_text(const struct record *r, const char *key)
 
 void record_clear(struct record *r)
 {
-	for (size_t i = 0; i < r->n; i++) {
-		free(r->fields[i].key);
-		free(r->fields[i].value);
-	}
+	for (size_t i = 0; i < r->n; i++)
+		if (r->fields[i].owned)
+			free(r->fields[i].value);
 	free(r->fields);
 	r->fields = NULL;
 	r->n = 0;

@@ -14,9 +14,10 @@ struct json;
 enum field_type { FIELD_STRING, FIELD_NUMBER, FIELD_BOOL, FIELD_NULL };
 
 struct field {
-	char *key;
+	const char *key;         /* shared (record.c interns keys) */
 	char *value;
 	enum field_type type;
+	bool owned;              /* value is its own copy; short ones are shared */
 };
 
 struct record {

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -61,6 +62,82 @@ static void note(struct runner *r, const char *fmt, ...)
 
 
 
+/* swapped - whether ROLE's program was given with --use (not one of the lab's own). */
+static bool swapped(const struct runner *r, const char *role)
+{
+	size_t rl = strlen(role);
+
+	for (size_t i = 0; i < r->nuse; i++)
+		if (!strncmp(r->use[i], role, rl) && r->use[i][rl] == '=')
+			return true;
+	return false;
+}
+
+/* is_root - does USER name root? */
+static bool is_root(const char *user)
+{
+	return !strcmp(user, "root") || !strcmp(user, "0");
+}
+
+/* is_script - whether the file at PATH starts with "#!". */
+static bool is_script(const char *path)
+{
+	char head[2] = { 0 };
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		if (read(fd, head, 2) < 0)
+			head[0] = '\0';
+		close(fd);
+	}
+	return head[0] == '#' && head[1] == '!';
+}
+
+/*
+ * contain - put STEP's program in a sandbox (sandbox.h): its own uid, but a
+ * lab's own program keeps the user its step names; a step without one
+ * stands for root, of which the program keeps the right to bind any port.
+ */
+static int contain(struct runner *r, struct proc *p, struct launch *l)
+{
+	const struct lab_step *step = p->step;
+	char why[256];
+
+	/* a lab's own program that says it needs root (as root) runs as before */
+	if (step->user && is_root(step->user) && !swapped(r, step->role))
+		return 0;
+	if (sandbox_prepare(&p->sb, r->dir, r->run_id, step, why, sizeof(why)) < 0) {
+		runner_problem(r, "%s: cannot make its sandbox: %s", step->role, why);
+		return -1;
+	}
+	if (swapped(r, step->role) &&
+	    sandbox_copy_program(&p->sb, p->path, r->dir, step->role, why, sizeof(why)) < 0) {
+		runner_problem(r, "%s: %s", step->role, why);
+		return -1;
+	}
+	l->sandbox = &p->sb;
+	p->sb.script = is_script(p->path);
+	l->drop = true;
+	l->uid = p->sb.uid;
+	l->gid = p->sb.gid;
+	if (!step->user || p->sb.own_ids) {
+		l->caps[l->ncaps++] = cap_number("net_bind_service");
+	} else if (!swapped(r, step->role)) {
+		if (resolve_user(step->user, &l->uid, &l->gid) < 0) {
+			runner_problem(r, "%s: no user '%s' on this machine", step->role, step->user);
+			return -1;
+		}
+		p->sb.uid = l->uid; /* its working folder is its own */
+		p->sb.gid = l->gid;
+		p->sb.shared_uid = true;
+		if (chown(p->sb.workdir, l->uid, l->gid) < 0) {
+			runner_problem(r, "%s: %s: %s", step->role, p->sb.workdir, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* spawn - start STEP's program (or the socket-table reader); returns the proc or NULL. */
 static struct proc *spawn(struct runner *r, const struct lab_step *step)
 {
@@ -100,7 +177,11 @@ static struct proc *spawn(struct runner *r, const struct lab_step *step)
 		}
 		for (size_t i = 0; i < step->ncaps && i < 8; i++)
 			l.caps[l.ncaps++] = cap_number(step->caps[i]);
-		l.exec_fd = open(p.path, O_RDONLY | O_CLOEXEC);
+	}
+	if (step->kind != STEP_SOCKETS && contain(r, &p, &l) < 0)
+		goto out;
+	if (l.drop) {
+		l.exec_fd = open(p.sb.exe ? p.sb.exe : p.path, O_RDONLY | O_CLOEXEC);
 		if (l.exec_fd < 0) {
 			runner_problem(r, "%s: %s: %s", step->role, p.path, strerror(errno));
 			goto out;
@@ -169,6 +250,7 @@ out:
 	if (l.exec_fd >= 0)
 		close(l.exec_fd);
 	if (!res) {
+		sandbox_release(&p.sb);
 		free(p.role);
 		free(p.host);
 		free(p.path);
@@ -221,6 +303,50 @@ static void too_long(struct runner *r, struct proc *p)
 		note(r, "%s printed a line longer than %d bytes; dropped", p->role, MAX_LINE);
 }
 
+/* keep_tail - the last bytes of P's stdout, in a ring. */
+static void keep_tail(struct proc *p, const char *data, size_t n)
+{
+	for (size_t i = n > sizeof(p->tail) ? n - sizeof(p->tail) : 0; i < n; i++)
+		p->tail[p->tail_at++ % sizeof(p->tail)] = data[i];
+}
+
+/* write_tail - P's stdout tail into <run dir>/<role>.stdout-tail. */
+static void write_tail(const struct runner *r, const struct proc *p)
+{
+	size_t n = p->tail_at < sizeof(p->tail) ? p->tail_at : sizeof(p->tail);
+	size_t start = p->tail_at < sizeof(p->tail) ? 0 : p->tail_at % sizeof(p->tail);
+	char *path = xasprintf("%s/%s.stdout-tail", r->dir, p->role);
+	FILE *f = fopen(path, "w");
+
+	if (!f) {
+		pl_warn_errno("%s", path);
+	} else {
+		fwrite(p->tail + start, 1, n - start, f);
+		fwrite(p->tail, 1, start, f);
+		if (fclose(f) != 0)
+			pl_warn_errno("%s", path);
+	}
+	free(path);
+}
+
+/* over_limit - stop P once it printed more events or output than its sandbox allows. */
+static bool over_limit(struct runner *r, struct proc *p)
+{
+	if (!p->sb.on || p->flooded)
+		return p->flooded;
+	if ((long long)p->lines < p->sb.lim.events && (long long)p->out_bytes < p->sb.lim.output)
+		return false;
+	p->flooded = true;
+	kill(-p->pid, SIGKILL);
+	if ((long long)p->lines >= p->sb.lim.events)
+		runner_problem(r, "%s (on %s): stopped after %s events (limit events=%lld)", p->role,
+			       p->host, sandbox_thousands((long long)p->lines), p->sb.lim.events);
+	else
+		runner_problem(r, "%s (on %s): stopped after %s of output (limit output=%lld)", p->role,
+			       p->host, sandbox_size(p->sb.lim.output), p->sb.lim.output);
+	return true;
+}
+
 /* read_output - take what PROC has written; close at end of file. */
 static void read_output(struct runner *r, struct proc *p)
 {
@@ -242,9 +368,19 @@ static void read_output(struct runner *r, struct proc *p)
 			}
 			return;
 		}
+		keep_tail(p, p->buf + p->len, (size_t)n);
+		p->out_bytes += (size_t)n;
 		p->len += (size_t)n;
 		char *start = p->buf, *nl;
-		while ((nl = memchr(start, '\n', p->len - (size_t)(start - p->buf)))) {
+		/* checked per line for events, and per read for output without newlines */
+		while (over_limit(r, p) ||
+		       (nl = memchr(start, '\n', p->len - (size_t)(start - p->buf)))) {
+			if (p->flooded) { /* nothing more of it is read or kept */
+				close(p->out);
+				p->out = -1;
+				p->len = 0;
+				return;
+			}
 			*nl = '\0';
 			/* too long, whether it came whole or in pieces */
 			if (!p->skipping && (size_t)(nl - start) > MAX_LINE)
@@ -294,17 +430,46 @@ static void first_line(const char *file, char *buf, size_t len)
 	fclose(f);
 }
 
+/* sandbox_said - a limit, or a refusal by which the program failed, fails the
+ * run; a refusal it said it met but then ended well is worth a note */
+static void sandbox_said(void *arg, const char *what, bool limit)
+{
+	void **a = arg;
+	struct proc *p = a[1];
+
+	if (limit || !WIFEXITED(p->status) || WEXITSTATUS(p->status) != 0)
+		runner_problem(a[0], "%s (on %s): %s", p->role, p->host, what);
+	else
+		note(a[0], "%s (on %s) said: %s", p->role, p->host, what);
+}
+
+/* contained_end - what P's sandbox stopped, in words; then its cgroups and uid go. */
+static void contained_end(struct runner *r, struct proc *p)
+{
+	void *arg[2] = { r, p };
+
+	if (!p->sb.on)
+		return;
+	if (p->tail_at && (p->flooded || !WIFEXITED(p->status) || WEXITSTATUS(p->status) != 0))
+		write_tail(r, p);
+	sandbox_outcome(&p->sb, p->status, p->cpu, p->errlog, sandbox_said, arg);
+	sandbox_release(&p->sb);
+}
+
 /* reap - notice ended programs and judge how they ended. */
 static void reap(struct runner *r)
 {
 	for (size_t i = 0; i < r->nprocs; i++) {
 		struct proc *p = &r->procs[i];
+		struct rusage ru;
 		int status;
 
-		if (!p->running || waitpid(p->pid, &status, WNOHANG) != p->pid)
+		if (!p->running || wait4(p->pid, &status, WNOHANG, &ru) != p->pid)
 			continue;
 		p->running = false;
 		p->status = status;
+		p->cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+			 (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 		p->ended = now_seconds();
 		if (p->out >= 0)
 			read_output(r, p);
@@ -314,6 +479,8 @@ static void reap(struct runner *r)
 		if (p->timed_out)
 			runner_problem(r, "%s (on %s) did not finish within %g s and was killed", p->role,
 				p->host, p->step->timeout);
+		else if (p->flooded)
+			; /* said when it was stopped */
 		else if (p->stopped && WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM)
 			; /* stopped as the lab asked */
 		else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
@@ -323,6 +490,7 @@ static void reap(struct runner *r)
 				p->host, how, said[0] ? ": \"" : "", said, said[0] ? "\"" : "",
 				p->errlog);
 		}
+		contained_end(r, p);
 		if (r->progress && p->step->kind != STEP_SOCKETS)
 			fprintf(stderr, "  ended %s on %s: %s after %.2f s\n", p->role, p->host,
 				p->timed_out ? "timed out" : how, p->ended - p->started);
@@ -551,6 +719,7 @@ void runner_kill(struct runner *r)
 			p->running = false;
 			p->ended = now_seconds();
 		}
+		sandbox_release(&p->sb);
 		if (p->out >= 0) {
 			close(p->out);
 			p->out = -1;

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "sandbox.h"
+
 struct lab;
 struct lab_step;
 struct record;
@@ -30,6 +32,12 @@ struct proc {
 	int status;
 	char *errlog;            /* its stderr */
 	size_t lines;
+	struct sandbox sb;       /* sb.on: it runs contained */
+	size_t out_bytes;        /* of stdout, for the output limit */
+	bool flooded;            /* stopped for too many events or too much output */
+	double cpu;              /* seconds of CPU time it used, with its children */
+	char tail[16384];        /* the last bytes of its stdout, kept when it fails */
+	size_t tail_at;          /* total bytes ever put in tail */
 };
 
 struct runner {
