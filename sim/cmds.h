@@ -7,6 +7,9 @@ int cmd_run(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_clean(int argc, char **argv);
 int cmd_flows(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
+/* cmd_trace_internal - portlab _trace: a traced program's keeper in a run (launch.c). */
+int cmd_trace_internal(int argc, char **argv);
 
 /* Exit statuses, like diff and grep. */
 enum {

@@ -16,6 +16,7 @@ static const struct cmd {
 	{ "list",  cmd_list,  "list the labs and what each shows" },
 	{ "flows", cmd_flows, "print the connections in pcap files" },
 	{ "clean", cmd_clean, "remove what an interrupted run left behind" },
+	{ "trace", cmd_trace, "run any program and show its socket calls" },
 };
 
 static int usage(FILE *out)
@@ -49,6 +50,8 @@ int main(int argc, char **argv)
 		return usage(stdout);
 	if (!strcmp(argv[1], "_sockets")) /* the "sockets" step, run inside a host */
 		return finish(cmd_sockets_internal(argc - 1, argv + 1));
+	if (!strcmp(argv[1], "_trace")) /* the keeper of a traced program in a run */
+		return cmd_trace_internal(argc - 1, argv + 1);
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name))
 			return finish(cmds[i].fn(argc - 1, argv + 1));
