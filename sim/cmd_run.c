@@ -22,6 +22,7 @@
 #include "analyse.h"
 #include "capture.h"
 #include "cmds.h"
+#include "compile.h"
 #include "events.h"
 #include "expect.h"
 #include "json.h"
@@ -45,6 +46,7 @@ static void on_signal(int sig)
 
 struct options {
 	bool json, verbose, all, brief;
+	bool trace;      /* --trace: every program runs under the tracer */
 	char **params;
 	size_t nparams;
 	char **use;
@@ -60,7 +62,11 @@ static void usage(FILE *out)
 	      "  --verbose          show every event and flow (with several labs: show events\n"
 	      "                     and flows at all; otherwise only verdicts are shown)\n"
 	      "  --param NAME=VALUE set a lab parameter (see the lab's 'param' lines)\n"
-	      "  --use ROLE=PATH    run PATH in place of ROLE's program\n"
+	      "  --use ROLE=PATH    run PATH in place of ROLE's program, traced: any binary,\n"
+	      "                     a script, or source (FILE.c, a folder with .c files or a\n"
+	      "                     Makefile) that portlab compiles into the run's folder\n"
+	      "  --trace            trace every program's socket calls (their own event lines\n"
+	      "                     are kept in <role>.stdout, not read as events)\n"
 	      "  --captures DIR     write captures under DIR/<lab>/<run-id>/ (default: captures/)\n"
 	      "  --junit FILE       also write the verdicts as JUnit XML, for CI and graders\n"
 	      "  --all              run every lab\n"
@@ -420,7 +426,7 @@ static int run_one(const char *name, const struct options *opt, struct summary *
 	o.dir = dir;
 	strftime(o.started, sizeof(o.started), "%Y-%m-%d %H:%M:%S", localtime(&now));
 	runner = (struct runner){ .lab = lab, .run_id = run_id, .dir = dir, .use = opt->use,
-				  .nuse = opt->nuse, .progress = !opt->json,
+				  .nuse = opt->nuse, .progress = !opt->json, .trace_all = opt->trace,
 				  .interrupted = &interrupted };
 	o.runner = &runner;
 	o.captures = &caps;
@@ -428,6 +434,7 @@ static int run_one(const char *name, const struct options *opt, struct summary *
 		fprintf(stderr, "portlab: lab %s, run %s: building %zu hosts\n", lab->name, run_id,
 			lab->nhosts);
 
+	runner_compile(&runner); /* before the build: a compile error is a verdict, not a stop */
 	pidfile = register_run(run_id);
 	double t0 = now_seconds();
 	built = true; /* from here on, whatever exists is removed at the end */
@@ -531,6 +538,7 @@ int cmd_run(int argc, char **argv)
 		{ "captures", required_argument, NULL, 'c' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "junit", required_argument, NULL, 'J' },
+		{ "trace", no_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -546,6 +554,7 @@ int cmd_run(int argc, char **argv)
 		switch (ch) {
 		case 'J': junit_path = optarg; break;
 		case 'j': opt.json = true; break;
+		case 't': opt.trace = true; break;
 		case 'v': opt.verbose = true; break;
 		case 'a': opt.all = true; break;
 		case 'c': opt.captures = optarg; break;

@@ -24,8 +24,10 @@
 #include <unistd.h>
 
 #include "lab.h"
+#include "compile.h"
 #include "paths.h"
 #include "steps.h"
+#include "trace.h"
 #include "util.h"
 
 extern char **environ;
@@ -57,15 +59,32 @@ static bool executable(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
 }
 
+const char *used_program(const struct runner *r, const char *role)
+{
+	size_t rl = strlen(role);
+	const char *prog = NULL;
+
+	for (size_t i = 0; i < r->nuse; i++) /* the last one counts */
+		if (!strncmp(r->use[i], role, rl) && r->use[i][rl] == '=')
+			prog = r->use[i] + rl + 1;
+	return prog;
+}
+
 char *program_path(const struct runner *r, const struct lab_step *step)
 {
-	const char *prog = step->argv[0];
-	size_t rl = strlen(step->role);
+	const char *prog = used_program(r, step->role);
 	char *lab_base = strrchr(r->lab->dir, '/') ? strrchr(r->lab->dir, '/') + 1 : r->lab->dir;
 
-	for (size_t i = 0; i < r->nuse; i++)
-		if (!strncmp(r->use[i], step->role, rl) && r->use[i][rl] == '=')
-			prog = r->use[i] + rl + 1;
+	if (prog && built_program(r, step->role))
+		return xstrdup(built_program(r, step->role));
+	if (prog && needs_compiling(prog)) { /* compiled once the run's folder exists */
+		char *real = realpath(prog, NULL);
+		if (!real)
+			pl_warn_errno("%s (role %s)", prog, step->role);
+		return real;
+	}
+	if (!prog)
+		prog = step->argv[0];
 	if (strchr(prog, '/')) {
 		if (executable(prog))
 			return realpath(prog, NULL);
@@ -100,9 +119,9 @@ char *program_path(const struct runner *r, const struct lab_step *step)
 const char *launch_stage_name(int stage)
 {
 	static const char *const names[] = { "start", "enter the host's namespace",
-		"become the step's user", "execute" };
+		"become the step's user", "execute", "start tracing" };
 
-	return names[stage >= LAUNCH_SETNS && stage <= LAUNCH_EXEC ? stage : 0];
+	return names[stage >= LAUNCH_SETNS && stage <= LAUNCH_TRACE ? stage : 0];
 }
 
 
@@ -115,23 +134,9 @@ static void __attribute__((noreturn)) child_failed(int report_fd, int stage)
 	_exit(126);
 }
 
-/* launch_child - become the program; only system calls from here to exec. */
-void launch_child(const struct launch *l)
+/* become_program - the rest of the way to exec: user, capabilities, descriptors, tracing. */
+static void __attribute__((noreturn)) become_program(const struct launch *l, int go_fd)
 {
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
-	sigset_t none;
-
-	setpgid(0, 0); /* Ctrl-C reaches portlab, which stops the programs itself */
-	/* start as from a shell: portlab ignores SIGPIPE, a program must not */
-	for (int sig = 1; sig < NSIG; sig++)
-		sigaction(sig, &dfl, NULL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	dup2(l->null_fd, STDIN_FILENO);
-	dup2(l->out_w, STDOUT_FILENO);
-	dup2(l->err_fd, STDERR_FILENO);
-	if (setns(l->netns_fd, CLONE_NEWNET) < 0)
-		child_failed(l->report_w, LAUNCH_SETNS);
 	if (l->drop) {
 		struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
 		struct __user_cap_data_struct data[2] = { 0 };
@@ -156,12 +161,70 @@ void launch_child(const struct launch *l)
 	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		for (int fd = 3; fd < 1024; fd++)
 			fcntl(fd, F_SETFD, FD_CLOEXEC);
+	/* traced: only once the keeper holds us, or the filter's calls fail with ENOSYS */
+	if (go_fd >= 0 && (trace_wait_go(go_fd) < 0 || trace_install_filter() < 0))
+		child_failed(l->report_w, LAUNCH_TRACE);
 	/* by descriptor: another user may not be able to walk the path to the
 	 * program (a home folder of mode 750), though it may run the file */
 	if (l->exec_fd >= 0)
 		syscall(SYS_execveat, l->exec_fd, "", l->argv, l->envp, AT_EMPTY_PATH);
 	execve(l->path, l->argv, l->envp); /* a script, or no execveat */
 	child_failed(l->report_w, LAUNCH_EXEC);
+}
+
+/*
+ * keep - become the keeper of a traced program: fork it, then exec
+ * portlab _trace, which seizes it, lets it go on and writes its events to
+ * our stdout (the run's pipe). The program writes to prog_out instead.
+ */
+static void __attribute__((noreturn)) keep(const struct launch *l)
+{
+	int go[2];
+	char pid_text[16], fd_text[16];
+
+	if (pipe(go) < 0)
+		child_failed(l->report_w, LAUNCH_TRACE);
+	pid_t pid = fork();
+	if (pid < 0)
+		child_failed(l->report_w, LAUNCH_TRACE);
+	if (pid == 0) {
+		close(go[1]);
+		dup2(l->prog_out, STDOUT_FILENO);
+		become_program(l, go[0]);
+	}
+	close(go[0]);
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0L, 0L, 0L);
+	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		for (int fd = 3; fd < 1024; fd++)
+			fcntl(fd, F_SETFD, FD_CLOEXEC);
+	fcntl(go[1], F_SETFD, 0); /* for portlab _trace */
+	snprintf(pid_text, sizeof(pid_text), "%d", (int)pid);
+	snprintf(fd_text, sizeof(fd_text), "%d", go[1]);
+	char *argv[] = { "portlab", "_trace", "--pid", pid_text, "--go-fd", fd_text, NULL };
+	execve(l->keeper_path, argv, l->envp);
+	child_failed(l->report_w, LAUNCH_EXEC);
+}
+
+/* launch_child - become the program (or its keeper); only system calls from here to exec. */
+void launch_child(const struct launch *l)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigset_t none;
+
+	setpgid(0, 0); /* Ctrl-C reaches portlab, which stops the programs itself */
+	/* start as from a shell: portlab ignores SIGPIPE, a program must not */
+	for (int sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &dfl, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	dup2(l->null_fd, STDIN_FILENO);
+	dup2(l->out_w, STDOUT_FILENO);
+	dup2(l->err_fd, STDERR_FILENO);
+	if (setns(l->netns_fd, CLONE_NEWNET) < 0)
+		child_failed(l->report_w, LAUNCH_SETNS);
+	if (l->trace)
+		keep(l);
+	become_program(l, -1);
 }
 
 char **launch_env(const char *role, const char *host, const char *run_id)

@@ -26,10 +26,16 @@ struct launch {
 	gid_t gid;
 	int caps[MAX_STEP_CAPS];
 	size_t ncaps;
+	/* traced: the child is a keeper (portlab _trace at keeper_path) that
+	 * forks the program, traces it, and writes its events to out_w; the
+	 * program's own stdout goes to prog_out */
+	bool trace;
+	const char *keeper_path;
+	int prog_out;
 };
 
 /* What failed in a child before exec, written to report_w for the parent. */
-enum launch_stage { LAUNCH_SETNS = 1, LAUNCH_USER, LAUNCH_EXEC };
+enum launch_stage { LAUNCH_SETNS = 1, LAUNCH_USER, LAUNCH_EXEC, LAUNCH_TRACE };
 
 /* launch_child - in the child after fork(): become the program, or report and _exit. */
 void launch_child(const struct launch *l) __attribute__((noreturn));
@@ -48,5 +54,8 @@ int cap_number(const char *name);
 
 /* program_path - where ROLE's program for STEP is, or NULL after saying why. */
 char *program_path(const struct runner *r, const struct lab_step *step);
+
+/* used_program - the PATH of --use ROLE=PATH, as given, or NULL when ROLE keeps the lab's. */
+const char *used_program(const struct runner *r, const char *role);
 
 #endif

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "compile.h"
 #include "lab.h"
 #include "launch.h"
 #include "netns.h"
@@ -65,13 +66,14 @@ static void note(struct runner *r, const char *fmt, ...)
 static struct proc *spawn(struct runner *r, const struct lab_step *step)
 {
 	struct launch l = { .exec_fd = -1, .report_w = -1, .netns_fd = -1, .out_w = -1,
-			    .err_fd = -1, .null_fd = -1 };
+			    .err_fd = -1, .null_fd = -1, .prog_out = -1 };
 	int report[2] = { -1, -1 };
 	struct proc p = { .step = step, .out = -1 };
 	int pipefd[2] = { -1, -1 };
 	char *ns = netns_name(r->run_id, r->lab->hosts[step->host].name);
 	char *nspath = xasprintf(NETNS_DIR "/%s", ns);
 	struct proc *res = NULL;
+	char *keeper = NULL;
 
 	p.role = xstrdup(step->role);
 	p.host = xstrdup(r->lab->hosts[step->host].name);
@@ -107,6 +109,19 @@ static struct proc *spawn(struct runner *r, const struct lab_step *step)
 		}
 	}
 	p.errlog = xasprintf("%s/%s.stderr", r->dir, step->role);
+	/* a program that is not the lab's own, or every one with --trace, is observed
+	 * from outside: what it prints is its own business, kept in <role>.stdout */
+	p.traced = step->kind != STEP_SOCKETS && (r->trace_all || used_program(r, step->role));
+	if (p.traced) {
+		l.trace = true;
+		l.keeper_path = keeper = xasprintf("%s/portlab", exe_dir());
+		p.outlog = xasprintf("%s/%s.stdout", r->dir, step->role);
+		l.prog_out = open(p.outlog, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (l.prog_out < 0) {
+			runner_problem(r, "%s: %s: %s", step->role, p.outlog, strerror(errno));
+			goto out;
+		}
+	}
 	l.netns_fd = open(nspath, O_RDONLY | O_CLOEXEC);
 	l.err_fd = open(p.errlog, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	l.null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -168,11 +183,15 @@ out:
 		close(l.null_fd);
 	if (l.exec_fd >= 0)
 		close(l.exec_fd);
+	if (l.prog_out >= 0)
+		close(l.prog_out);
+	free(keeper);
 	if (!res) {
 		free(p.role);
 		free(p.host);
 		free(p.path);
 		free(p.errlog);
+		free(p.outlog);
 	}
 	free(ns);
 	free(nspath);
@@ -418,29 +437,42 @@ static void listeners(const char *netdir, int proto, char *buf, size_t len)
 		snprintf(buf, len, "nothing %s there", proto == IPPROTO_TCP ? "listens" : "is bound");
 }
 
-/* wait_listen - until ROLE's host has the listener; returns 0, 1 if it never came, -1 interrupted. */
+/* wait_listen - until ROLE's host has the listener; returns 0 (also when it never came), -1 interrupted. */
 static int wait_listen(struct runner *r, const struct lab_step *step)
 {
 	struct proc *p = find_proc(r, step->role);
-	double started = now_seconds(), deadline = started + step->timeout;
-	char netdir[64];
+	double started = now_seconds(), deadline = started + step->timeout, looked = 0;
+	const char *proto = step->proto == IPPROTO_TCP ? "tcp" : "udp";
+	char netdir[64], seen[256] = "";
 
+	if (!p) {
+		runner_problem(r, "%s never started, so it never listened on %s %s", step->role, proto,
+			       step->endpoint);
+		return 0;
+	}
 	snprintf(netdir, sizeof(netdir), "/proc/%d/net", (int)p->pid);
+	/* the program's own timeout may end it first: decide a moment before it */
+	if (p->deadline - 0.05 < deadline)
+		deadline = p->deadline - 0.05;
 	for (;;) {
 		if (p->running && socktable_has_listener(netdir, step->proto, step->endpoint))
 			return 0;
+		/* what it does listen on, read while it still runs, for the message */
+		if (p->running && now_seconds() - looked > 0.1) {
+			listeners(netdir, step->proto, seen, sizeof(seen));
+			looked = now_seconds();
+		}
+		/* the later steps still run: a client's RST and ECONNREFUSED are the lesson */
 		if (!p->running) {
-			runner_problem(r, "%s ended before it listened on %s %s", step->role,
-				step->proto == IPPROTO_TCP ? "tcp" : "udp", step->endpoint);
-			return 1;
+			runner_problem(r, "%s ended before it listened on %s %s (%s)", step->role, proto,
+				step->endpoint, seen[0] ? seen : "it never ran long enough to look");
+			return 0;
 		}
 		if (now_seconds() > deadline) {
-			char seen[256];
 			listeners(netdir, step->proto, seen, sizeof(seen));
-			runner_problem(r, "%s did not listen on %s %s within %g s (%s)", step->role,
-				step->proto == IPPROTO_TCP ? "tcp" : "udp", step->endpoint, step->timeout,
-				seen);
-			return 1;
+			runner_problem(r, "%s did not listen on %s %s within %g s (%s)", step->role, proto,
+				step->endpoint, now_seconds() - started, seen);
+			return 0;
 		}
 		/* look often at first, when servers get ready, then spare the CPU */
 		if (pump(r, now_seconds() - started < 0.2 ? 2 : 20) < 0)
@@ -462,8 +494,12 @@ static void say_step(const struct runner *r, const struct lab_step *s)
 		for (size_t i = 0; i < s->ncaps; i++)
 			fprintf(stderr, "%s%s", i ? "," : " caps ", s->caps[i]);
 		fputc(':', stderr);
+		/* a swapped program by the path it was given: that is what runs */
+		const char *used = used_program(r, s->role);
 		for (size_t i = 0; i < s->argc; i++)
-			fprintf(stderr, " %s", s->argv[i]);
+			fprintf(stderr, " %s", i == 0 && used ? used : s->argv[i]);
+		if (used || r->trace_all)
+			fputs(compile_failed(r, s->role) ? " (not run: it did not compile)" : " (traced)", stderr);
 		fputc('\n', stderr);
 		break;
 	case STEP_WAIT_LISTEN:
@@ -492,6 +528,8 @@ int runner_run(struct runner *r)
 		struct proc *p;
 
 		say_step(r, s);
+		if (s->kind <= STEP_RUN && compile_failed(r, s->role))
+			continue; /* said already; the other roles still show what they can */
 		switch (s->kind) {
 		case STEP_START:
 			if (!spawn(r, s))
@@ -509,11 +547,14 @@ int runner_run(struct runner *r)
 			rc = wait_listen(r, s);
 			break;
 		case STEP_WAIT_EXIT:
-			if (wait_exit(r, find_proc(r, s->role)) < 0)
+			p = find_proc(r, s->role);
+			if (p && wait_exit(r, p) < 0)
 				rc = -1;
 			break;
 		case STEP_STOP:
 			p = find_proc(r, s->role);
+			if (!p)
+				break;
 			if (p->running) {
 				p->stopped = true;
 				kill(-p->pid, SIGTERM);
@@ -561,8 +602,14 @@ void runner_free(struct runner *r)
 		free(r->procs[i].path);
 		free(r->procs[i].buf);
 		free(r->procs[i].errlog);
+		free(r->procs[i].outlog);
 	}
 	free(r->procs);
+	for (size_t i = 0; i < r->nbuilt; i++) {
+		free(r->built[i].role);
+		free(r->built[i].path);
+	}
+	free(r->built);
 	for (size_t i = 0; i < r->nevents; i++)
 		record_clear(&r->events[i]);
 	free(r->events);

@@ -29,7 +29,15 @@ struct proc {
 	size_t long_lines;       /* lines too long to keep */
 	int status;
 	char *errlog;            /* its stderr */
+	char *outlog;            /* its stdout, when traced (the events come from the tracer) */
+	bool traced;
 	size_t lines;
+};
+
+/* A program portlab compiled from --use ROLE=SOURCE. */
+struct built {
+	char *role;
+	char *path;              /* NULL: it did not compile */
 };
 
 struct runner {
@@ -37,6 +45,9 @@ struct runner {
 	const char *run_id, *dir;
 	char **use;              /* "ROLE=PATH" */
 	size_t nuse;
+	struct built *built;     /* from the --use sources (compile.c) */
+	size_t nbuilt;
+	bool trace_all;          /* --trace: every program runs traced, not only --use ones */
 	bool progress;           /* tell people what happens, on stderr */
 	struct proc *procs;
 	size_t nprocs;
