@@ -92,9 +92,11 @@ static void resume(pid_t tid, int how, int sig)
 }
 
 /* on_seccomp - a traced call's entry: keep its arguments; stop at its exit if it matters. */
-static void on_seccomp(struct task *t)
+static void on_seccomp(struct tracer *tr, struct task *t)
 {
 	struct __ptrace_syscall_info info;
+	char line[LINE_CAP];
+	size_t len;
 
 	if (ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, (void *)sizeof(info), &info) <= 0 ||
 	    info.op != PTRACE_SYSCALL_INFO_SECCOMP) {
@@ -103,6 +105,8 @@ static void on_seccomp(struct task *t)
 	}
 	t->nr = (long)info.seccomp.nr;
 	memcpy(t->args, info.seccomp.args, sizeof(t->args));
+	if ((len = call_started(t, line, sizeof(line))))
+		emit(tr, line, len);
 	t->in_call = call_wants_exit(t);
 	resume(t->tid, t->in_call ? PTRACE_SYSCALL : PTRACE_CONT, 0);
 }
@@ -185,7 +189,7 @@ static void on_stop(struct tracer *tr, struct task *t, int status)
 
 	switch (event) {
 	case PTRACE_EVENT_SECCOMP:
-		on_seccomp(t);
+		on_seccomp(tr, t);
 		return;
 	case PTRACE_EVENT_FORK:
 	case PTRACE_EVENT_VFORK:
@@ -218,7 +222,7 @@ static void on_stop(struct tracer *tr, struct task *t, int status)
 static pid_t next_stop(struct tracer *tr, int *status)
 {
 	for (;;) {
-		pid_t tid = waitpid(-1, status, __WALL | WNOHANG);
+		pid_t tid = tr->used ? waitpid(-1, status, __WALL | WNOHANG) : 0;
 		if (tid == 0) {
 			flush(tr);
 			tid = waitpid(-1, status, __WALL);

@@ -284,11 +284,24 @@ static void data_call(struct line *l, struct task *t, long rval, bool is_error)
 	put_names(l, t, (long)a[0], named ? peer : NULL);
 }
 
+/* connect_event - the outcome ERR (0: connected) of FD's non-blocking connect. */
+static void connect_event(struct line *l, struct task *t, long fd, int err)
+{
+	char target[PEER_LEN];
+
+	snprintf(target, sizeof(target), "%s", fdtable_target(t->fds, fd));
+	fdtable_connecting(t->fds, fd, NULL);
+	begin(l, "connect");
+	put_outcome(l, err ? -err : 0, err != 0);
+	put_names(l, t, fd, target[0] ? target : NULL);
+}
+
 /* socket_call - the calls that make, name or end a connection. */
 static bool socket_call(struct line *l, struct task *t, long rval, bool is_error)
 {
 	char text[PEER_LEN + 64];
 	long fd = (long)t->args[0];
+	int err;
 
 	switch (t->nr) {
 	case SYS_socket:
@@ -309,9 +322,20 @@ static bool socket_call(struct line *l, struct task *t, long rval, bool is_error
 		put_names(l, t, is_error ? -1 : rval, NULL);
 		return true;
 	case SYS_connect:
+		if (!read_sockaddr(t, t->args[1], t->args[2], text, PEER_LEN))
+			text[0] = '\0';
+		if (is_error && rval == -EINPROGRESS) { /* the event comes when it is decided */
+			fdtable_connecting(t->fds, fd, text);
+			return false;
+		}
 		begin(l, "connect");
 		put_outcome(l, rval, is_error);
-		put_names(l, t, fd, read_sockaddr(t, t->args[1], t->args[2], text, PEER_LEN) ? text : NULL);
+		put_names(l, t, fd, text[0] ? text : NULL);
+		return true;
+	case SYS_getsockopt: /* SO_ERROR: how a non-blocking connect ended */
+		if (is_error || !fdtable_target(t->fds, fd) || !read_mem(t, t->args[3], &err, sizeof(err)))
+			return false;
+		connect_event(l, t, fd, err);
 		return true;
 	case SYS_setsockopt:
 		begin(l, "setsockopt");
@@ -327,12 +351,8 @@ static bool socket_call(struct line *l, struct task *t, long rval, bool is_error
 		put_outcome(l, rval, is_error);
 		put_names(l, t, fd, NULL);
 		return true;
-	case SYS_close:
-		begin(l, "close");
-		put_outcome(l, rval, is_error);
-		put_names(l, t, fd, NULL); /* gone: only the peer it had */
-		fdtable_clear(t->fds, fd);
-		return true;
+	case SYS_close: /* see call_started */
+		return false;
 	}
 	return false;
 }
@@ -363,9 +383,60 @@ static void descriptor_call(struct task *t, long rval, bool is_error)
 	}
 }
 
+static size_t end_line(struct line *l)
+{
+	put(l, "}\n");
+	if (l->buf[l->len - 1] != '\n') /* cut short: still one line */
+		l->buf[l->len - 1] = '\n';
+	return l->len;
+}
+
+/* connected - has T's socket FD a peer now? */
+static bool connected(struct task *t, long fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t n = sizeof(ss);
+	int s = socket_copy(t, fd);
+	bool yes = s >= 0 && getpeername(s, (struct sockaddr *)&ss, &n) == 0;
+
+	if (s >= 0)
+		close(s);
+	return yes;
+}
+
+size_t call_started(struct task *t, char *buf, size_t cap)
+{
+	struct line l = { buf, 0, cap };
+	long fd = (long)t->args[0];
+
+	/* a connect under way that the program uses without asking SO_ERROR:
+	 * connected is connected; closed before that, it never was */
+	if (t->nr != SYS_getsockopt && fdtable_target(t->fds, fd)) {
+		if (connected(t, fd))
+			connect_event(&l, t, fd, 0);
+		else if (t->nr == SYS_close)
+			connect_event(&l, t, fd, EINPROGRESS);
+		if (l.len)
+			end_line(&l);
+	}
+	/* close on Linux always lets go of the descriptor, whatever it returns:
+	 * reported here, it costs no second stop (its result is not seen) */
+	if (t->nr == SYS_close && fdtable_is_socket(t->fds, fd)) {
+		begin(&l, "close");
+		put(&l, ",\"ok\":true,\"fd\":%ld", fd);
+		if (fdtable_peer(t->fds, fd)) /* as report.c: only the peer it had */
+			put_string(&l, "remote", fdtable_peer(t->fds, fd));
+		fdtable_clear(t->fds, fd);
+		end_line(&l);
+	}
+	return l.len;
+}
+
 bool call_wants_exit(const struct task *t)
 {
 	switch (t->nr) {
+	case SYS_close: /* reported at its entry */
+		return false;
 	case SYS_socket:
 	case SYS_close_range:
 		return true;
@@ -409,8 +480,5 @@ size_t call_finished(struct task *t, long rval, bool is_error, char *buf, size_t
 			return 0;
 		}
 	}
-	put(&l, "}\n");
-	if (l.buf[l.len - 1] != '\n') /* cut short: still one line */
-		l.buf[l.len - 1] = '\n';
-	return l.len;
+	return end_line(&l);
 }

@@ -65,6 +65,7 @@ void fdtable_mark(struct fdtable *t, long fd, const char *peer)
 	struct fdinfo *f = slot(t, fd);
 
 	if (f) {
+		memset(f, 0, sizeof(*f));
 		f->sock = true;
 		snprintf(f->peer, sizeof(f->peer), "%s", peer ? peer : "");
 	}
@@ -95,6 +96,19 @@ void fdtable_set_peer(struct fdtable *t, long fd, const char *peer)
 {
 	if (fdtable_is_socket(t, fd))
 		snprintf(t->fd[fd].peer, sizeof(t->fd[fd].peer), "%s", peer);
+}
+
+void fdtable_connecting(struct fdtable *t, long fd, const char *target)
+{
+	if (!fdtable_is_socket(t, fd))
+		return;
+	t->fd[fd].connecting = target != NULL;
+	snprintf(t->fd[fd].target, sizeof(t->fd[fd].target), "%s", target ? target : "");
+}
+
+const char *fdtable_target(const struct fdtable *t, long fd)
+{
+	return fdtable_is_socket(t, fd) && t->fd[fd].connecting ? t->fd[fd].target : NULL;
 }
 
 void fdtable_prune(struct fdtable *t, pid_t pid)

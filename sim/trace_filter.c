@@ -22,9 +22,11 @@
 /* The calls that stop the program: those that make, name, use or close a socket. */
 static const char *const traced_calls[] = {
 	"bind", "listen", "accept", "accept4", "connect", "setsockopt", "shutdown",
-	"sendto", "sendmsg", "recvfrom", "recvmsg", "read", "write",
+	"sendto", "sendmsg", "recvfrom", "recvmsg",
 	"close", "close_range", "dup", "dup2", "dup3",
 };
+
+static const char *const rw_calls[] = { "read", "write" };
 
 int trace_install_filter(void)
 {
@@ -58,7 +60,17 @@ int trace_install_filter(void)
 		if (rc < 0)
 			goto out;
 	}
-	rc = seccomp_load(ctx);
+	/* SO_ERROR tells how a non-blocking connect ended */
+	rc = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), SCMP_SYS(getsockopt), 2,
+			      SCMP_A1(SCMP_CMP_MASKED_EQ, mask, (uint64_t)SOL_SOCKET),
+			      SCMP_A2(SCMP_CMP_MASKED_EQ, mask, (uint64_t)SO_ERROR));
+	/* read and write on 0-2 are a terminal, a file or a pipe for the program's
+	 * own output (report.c's lines, a print()): those cost no stop */
+	for (size_t i = 0; i < 2 && rc == 0; i++)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), seccomp_syscall_resolve_name(rw_calls[i]), 1,
+				      SCMP_A0(SCMP_CMP_GE, 3));
+	if (rc == 0)
+		rc = seccomp_load(ctx);
 out:
 	seccomp_release(ctx);
 	if (rc < 0) {

@@ -13,10 +13,15 @@
 
 #define PEER_LEN 64
 
-/* One descriptor: a socket or not, and the last peer it was seen connected to. */
+/*
+ * One descriptor: a socket or not, the last peer it was seen connected to,
+ * and the peer of a non-blocking connect still under way (EINPROGRESS).
+ */
 struct fdinfo {
 	bool sock;
+	bool connecting;
 	char peer[PEER_LEN];
+	char target[PEER_LEN];
 };
 
 /* A descriptor table, shared by the threads (and CLONE_FILES children) that share it. */
@@ -40,6 +45,10 @@ void fdtable_dup(struct fdtable *t, long oldfd, long newfd);
 /* fdtable_peer - the last peer of FD, or NULL. */
 const char *fdtable_peer(const struct fdtable *t, long fd);
 void fdtable_set_peer(struct fdtable *t, long fd, const char *peer);
+/* fdtable_connecting - FD's connect to TARGET is under way (TARGET NULL: no longer). */
+void fdtable_connecting(struct fdtable *t, long fd, const char *target);
+/* fdtable_target - the peer of FD's connect under way, or NULL. */
+const char *fdtable_target(const struct fdtable *t, long fd);
 /* fdtable_prune - after exec: forget every FD that /proc/PID/fd no longer shows as a socket. */
 void fdtable_prune(struct fdtable *t, pid_t pid);
 
@@ -55,6 +64,8 @@ struct task {
 	uint64_t args[6];
 };
 
+/* call_started - at a traced call's entry: an event it settles first (a pending connect), or 0. */
+size_t call_started(struct task *t, char *buf, size_t cap);
 /* call_wants_exit - at a traced call's entry: is its outcome worth a stop at its exit? */
 bool call_wants_exit(const struct task *t);
 /*
