@@ -53,6 +53,7 @@ static int run_tool(char *const argv[], const char *cwd, const char *log, char *
 		if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0 ||
 		    (cwd && chdir(cwd) < 0))
 			_exit(127);
+		setenv("LC_ALL", "C", 1); /* plain quotes in messages: they reach a terminal */
 		execvp(argv[0], argv);
 		fprintf(stderr, "%s: %s\n", argv[0], strerror(errno));
 		_exit(127);

@@ -470,7 +470,7 @@ static int wait_listen(struct runner *r, const struct lab_step *step)
 		}
 		if (now_seconds() > deadline) {
 			listeners(netdir, step->proto, seen, sizeof(seen));
-			runner_problem(r, "%s did not listen on %s %s within %g s (%s)", step->role, proto,
+			runner_problem(r, "%s did not listen on %s %s within %.1f s (%s)", step->role, proto,
 				step->endpoint, now_seconds() - started, seen);
 			return 0;
 		}
