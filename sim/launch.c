@@ -227,30 +227,37 @@ void launch_child(const struct launch *l)
 	become_program(l, -1);
 }
 
-char **launch_env(const char *role, const char *host, const char *run_id)
+char **launch_env(const char *role, const char *host, const char *run_id, bool traced)
 {
-	size_t n = 0;
+	size_t n = 0, k = 0;
 	char **env;
+	const char *asan = getenv("ASAN_OPTIONS");
 
 	while (environ[n])
 		n++;
-	env = xcalloc(n + 4, sizeof(char *));
+	env = xcalloc(n + 5, sizeof(char *));
 	for (size_t i = 0; i < n; i++)
-		env[i] = environ[i];
-	env[n] = xasprintf("PORTLAB_ROLE=%s", role);
-	env[n + 1] = xasprintf("PORTLAB_HOST=%s", host);
-	env[n + 2] = xasprintf("PORTLAB_RUN=%s", run_id);
+		if (!traced || strncmp(environ[i], "ASAN_OPTIONS=", 13))
+			env[k++] = environ[i];
+	env[k++] = xasprintf("PORTLAB_ROLE=%s", role);
+	env[k++] = xasprintf("PORTLAB_HOST=%s", host);
+	env[k++] = xasprintf("PORTLAB_RUN=%s", run_id);
+	/* a program built with ASan cannot check for leaks under a tracer (LeakSanitizer
+	 * itself uses ptrace): it would fail for that alone */
+	if (traced)
+		env[k++] = xasprintf("ASAN_OPTIONS=%s%sdetect_leaks=0", asan ? asan : "", asan ? ":" : "");
 	return env;
 }
 
 void launch_env_free(char **env)
 {
-	size_t n = 0;
-
-	while (env[n])
-		n++;
-	for (size_t i = n - 3; i < n; i++)
-		free(env[i]);
+	for (size_t i = 0; env[i]; i++) {
+		bool ours = true; /* made here, not borrowed from environ */
+		for (size_t k = 0; environ[k] && ours; k++)
+			ours = env[i] != environ[k];
+		if (ours)
+			free(env[i]);
+	}
 	free(env);
 }
 

@@ -42,8 +42,8 @@ void launch_child(const struct launch *l) __attribute__((noreturn));
 /* launch_stage_name - what STAGE tried to do, for messages. */
 const char *launch_stage_name(int stage);
 
-/* launch_env - the environment for a program: ours plus PORTLAB_ROLE/HOST/RUN. */
-char **launch_env(const char *role, const char *host, const char *run_id);
+/* launch_env - the environment for a program: ours plus PORTLAB_ROLE/HOST/RUN (and, TRACED, no leak check). */
+char **launch_env(const char *role, const char *host, const char *run_id, bool traced);
 void launch_env_free(char **env);
 
 /* resolve_user - NAME or a number into UID/GID; returns 0 or -1. */

@@ -132,7 +132,7 @@ static struct proc *spawn(struct runner *r, const struct lab_step *step)
 	}
 	l.out_w = pipefd[1];
 	l.report_w = report[1];
-	l.envp = launch_env(p.role, p.host, r->run_id);
+	l.envp = launch_env(p.role, p.host, r->run_id, p.traced);
 	fflush(NULL);
 	p.pid = fork();
 	if (p.pid < 0) {
