@@ -457,10 +457,31 @@ static bool restarted(long rval)
 	return rval <= -512 && rval >= -516;
 }
 
+/* would_block - a non-blocking socket's "nothing yet": the program asking, not an outcome. */
+static bool would_block(const struct task *t, long rval, bool is_error)
+{
+	if (!is_error || (rval != -EAGAIN && rval != -EWOULDBLOCK))
+		return false;
+	switch (t->nr) {
+	case SYS_accept:
+	case SYS_accept4:
+	case SYS_sendto:
+	case SYS_recvfrom:
+	case SYS_sendmsg:
+	case SYS_recvmsg:
+	case SYS_read:
+	case SYS_write:
+		return true;
+	}
+	return false;
+}
+
 size_t call_finished(struct task *t, long rval, bool is_error, char *buf, size_t cap)
 {
 	struct line l = { buf, 0, cap };
 
+	if (would_block(t, rval, is_error))
+		return 0;
 	if (is_error && restarted(rval) && t->nr != SYS_close)
 		return 0;
 	if (is_error && restarted(rval))
