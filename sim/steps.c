@@ -62,6 +62,80 @@ static void note(struct runner *r, const char *fmt, ...)
 
 
 
+/*
+ * prepare - what STEP's child needs, into P and L: the program and its
+ * arguments, its user, its logs, and for a traced program the keeper.
+ * Returns 0, or -1 after noting the problem.
+ */
+static int prepare(struct runner *r, const struct lab_step *step, struct proc *p, struct launch *l)
+{
+	p->role = xstrdup(step->role);
+	p->host = xstrdup(r->lab->hosts[step->host].name);
+	if (step->kind == STEP_SOCKETS) {
+		p->path = xasprintf("%s/portlab", exe_dir());
+		l->argv = xcalloc(3, sizeof(char *));
+		l->argv[0] = xstrdup("portlab");
+		l->argv[1] = xstrdup("_sockets");
+	} else {
+		p->path = program_path(r, step);
+		if (!p->path) {
+			runner_problem(r, "%s: program not found", step->role);
+			return -1;
+		}
+		l->argv = xcalloc(step->argc + 1, sizeof(char *));
+		l->argv[0] = xstrdup(p->path);
+		for (size_t i = 1; i < step->argc; i++)
+			l->argv[i] = xstrdup(step->argv[i]);
+	}
+	l->path = p->path;
+	if (step->user) {
+		l->drop = true;
+		if (resolve_user(step->user, &l->uid, &l->gid) < 0) {
+			runner_problem(r, "%s: no user '%s' on this machine", step->role, step->user);
+			return -1;
+		}
+		for (size_t i = 0; i < step->ncaps && i < 8; i++)
+			l->caps[l->ncaps++] = cap_number(step->caps[i]);
+		l->exec_fd = open(p->path, O_RDONLY | O_CLOEXEC);
+		if (l->exec_fd < 0) {
+			runner_problem(r, "%s: %s: %s", step->role, p->path, strerror(errno));
+			return -1;
+		}
+	}
+	p->errlog = xasprintf("%s/%s.stderr", r->dir, step->role);
+	/* a program that is not the lab's own, or every one with --trace, is observed
+	 * from outside: what it prints is its own business, kept in <role>.stdout */
+	p->traced = step->kind != STEP_SOCKETS && (r->trace_all || used_program(r, step->role));
+	if (p->traced) {
+		l->trace = true;
+		l->keeper_path = xasprintf("%s/portlab", exe_dir());
+		p->outlog = xasprintf("%s/%s.stdout", r->dir, step->role);
+		l->prog_out = open(p->outlog, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (l->prog_out < 0) {
+			runner_problem(r, "%s: %s: %s", step->role, p->outlog, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* release - what prepare and spawn made for the child, once it has it. */
+static void release(struct launch *l)
+{
+	int *fds[] = { &l->netns_fd, &l->err_fd, &l->null_fd, &l->exec_fd, &l->prog_out,
+		       &l->out_w, &l->report_w };
+
+	if (l->envp)
+		launch_env_free(l->envp);
+	for (size_t i = 0; l->argv && l->argv[i]; i++)
+		free(l->argv[i]);
+	free(l->argv);
+	free((char *)l->keeper_path);
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+}
+
 /* spawn - start STEP's program (or the socket-table reader); returns the proc or NULL. */
 static struct proc *spawn(struct runner *r, const struct lab_step *step)
 {
@@ -73,55 +147,9 @@ static struct proc *spawn(struct runner *r, const struct lab_step *step)
 	char *ns = netns_name(r->run_id, r->lab->hosts[step->host].name);
 	char *nspath = xasprintf(NETNS_DIR "/%s", ns);
 	struct proc *res = NULL;
-	char *keeper = NULL;
 
-	p.role = xstrdup(step->role);
-	p.host = xstrdup(r->lab->hosts[step->host].name);
-	if (step->kind == STEP_SOCKETS) {
-		p.path = xasprintf("%s/portlab", exe_dir());
-		l.argv = xcalloc(3, sizeof(char *));
-		l.argv[0] = xstrdup("portlab");
-		l.argv[1] = xstrdup("_sockets");
-	} else {
-		p.path = program_path(r, step);
-		if (!p.path) {
-			runner_problem(r, "%s: program not found", step->role);
-			goto out;
-		}
-		l.argv = xcalloc(step->argc + 1, sizeof(char *));
-		l.argv[0] = xstrdup(p.path);
-		for (size_t i = 1; i < step->argc; i++)
-			l.argv[i] = xstrdup(step->argv[i]);
-	}
-	l.path = p.path;
-	if (step->user) {
-		l.drop = true;
-		if (resolve_user(step->user, &l.uid, &l.gid) < 0) {
-			runner_problem(r, "%s: no user '%s' on this machine", step->role, step->user);
-			goto out;
-		}
-		for (size_t i = 0; i < step->ncaps && i < 8; i++)
-			l.caps[l.ncaps++] = cap_number(step->caps[i]);
-		l.exec_fd = open(p.path, O_RDONLY | O_CLOEXEC);
-		if (l.exec_fd < 0) {
-			runner_problem(r, "%s: %s: %s", step->role, p.path, strerror(errno));
-			goto out;
-		}
-	}
-	p.errlog = xasprintf("%s/%s.stderr", r->dir, step->role);
-	/* a program that is not the lab's own, or every one with --trace, is observed
-	 * from outside: what it prints is its own business, kept in <role>.stdout */
-	p.traced = step->kind != STEP_SOCKETS && (r->trace_all || used_program(r, step->role));
-	if (p.traced) {
-		l.trace = true;
-		l.keeper_path = keeper = xasprintf("%s/portlab", exe_dir());
-		p.outlog = xasprintf("%s/%s.stdout", r->dir, step->role);
-		l.prog_out = open(p.outlog, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-		if (l.prog_out < 0) {
-			runner_problem(r, "%s: %s: %s", step->role, p.outlog, strerror(errno));
-			goto out;
-		}
-	}
+	if (prepare(r, step, &p, &l) < 0)
+		goto out;
 	l.netns_fd = open(nspath, O_RDONLY | O_CLOEXEC);
 	l.err_fd = open(p.errlog, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	l.null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -132,6 +160,7 @@ static struct proc *spawn(struct runner *r, const struct lab_step *step)
 	}
 	l.out_w = pipefd[1];
 	l.report_w = report[1];
+	pipefd[1] = report[1] = -1; /* release() closes them */
 	l.envp = launch_env(p.role, p.host, r->run_id, p.traced);
 	fflush(NULL);
 	p.pid = fork();
@@ -141,8 +170,8 @@ static struct proc *spawn(struct runner *r, const struct lab_step *step)
 	}
 	if (p.pid == 0)
 		launch_child(&l);
-	close(report[1]);
-	report[1] = -1;
+	close(l.report_w);
+	l.report_w = -1;
 	int why[2];
 	ssize_t got;
 	while ((got = read(report[0], why, sizeof(why))) < 0 && errno == EINTR)
@@ -164,28 +193,13 @@ static struct proc *spawn(struct runner *r, const struct lab_step *step)
 	res = &r->procs[r->nprocs++];
 	memset(&p, 0, sizeof(p));
 out:
-	if (l.envp)
-		launch_env_free(l.envp);
-	for (size_t i = 0; l.argv && l.argv[i]; i++)
-		free(l.argv[i]);
-	free(l.argv);
+	release(&l);
 	for (int i = 0; i < 2; i++) {
 		if (pipefd[i] >= 0)
 			close(pipefd[i]);
 		if (report[i] >= 0)
 			close(report[i]);
 	}
-	if (l.netns_fd >= 0)
-		close(l.netns_fd);
-	if (l.err_fd >= 0)
-		close(l.err_fd);
-	if (l.null_fd >= 0)
-		close(l.null_fd);
-	if (l.exec_fd >= 0)
-		close(l.exec_fd);
-	if (l.prog_out >= 0)
-		close(l.prog_out);
-	free(keeper);
 	if (!res) {
 		free(p.role);
 		free(p.host);
