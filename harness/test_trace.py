@@ -242,8 +242,12 @@ def test_textbook_c_client_passes_four_tuple(tmp_path):
     connects = [e for e in res["events"] if e["role"] == "client" and e["call"] == "connect"]
     assert len(connects) == 2
     # what it printed is kept, not read as events
-    with open(os.path.join(res["dir"], "client.stdout")) as f:
+    [client] = [p for p in res["programs"] if p["role"] == "client"]
+    assert client["traced"] is True
+    with open(client["stdout"]) as f:
         assert f.read() == "done\n"
+    [server] = [p for p in res["programs"] if p["role"] == "server"]
+    assert server["traced"] is False and server["stdout"] is None
 
 
 def test_python_client_passes_four_tuple(tmp_path):
@@ -348,3 +352,13 @@ time.sleep(1.5)
     assert "it listens on 0.0.0.0:8080" in problems, problems
     refused = [e for e in res["events"] if e["role"] == "client" and e["call"] == "connect"]
     assert refused and all(e.get("errno") == "ECONNREFUSED" for e in refused)
+
+
+def test_what_a_traced_program_leaves_running_dies_with_it(tmp_path):
+    need_root()
+    prog = script(tmp_path, "escape.sh",
+                  "#!/bin/sh\nsetsid sleep 96.5 </dev/null >/dev/null 2>&1 &\nsleep 0.3\nexit 0\n")
+    proc = in_fresh_netns(PORTLAB, "trace", prog)
+    assert proc.returncode == 0, proc.stderr
+    left = subprocess.run(["pgrep", "-f", "sleep 96.5"], capture_output=True, text=True)
+    assert left.stdout == ""

@@ -282,6 +282,11 @@ static void json_steps(struct json *j, const struct outcome *o)
 		json_bool(j, "timed_out", p->timed_out);
 		json_double(j, "seconds", p->ended - p->started);
 		json_string(j, "stderr", p->errlog);
+		json_bool(j, "traced", p->traced); /* its events came from the tracer */
+		if (p->outlog)
+			json_string(j, "stdout", p->outlog);
+		else
+			json_null(j, "stdout");
 		json_end_object(j);
 	}
 	json_end_array(j);

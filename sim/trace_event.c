@@ -409,9 +409,10 @@ size_t call_started(struct task *t, char *buf, size_t cap)
 	struct line l = { buf, 0, cap };
 	long fd = (long)t->args[0];
 
-	/* a connect under way that the program uses without asking SO_ERROR:
-	 * connected is connected; closed before that, it never was */
-	if (t->nr != SYS_getsockopt && fdtable_target(t->fds, fd)) {
+	/* a connect under way: connected is connected, whatever the program asks;
+	 * closed before that, it never was */
+	if (fdtable_target(t->fds, fd)) {
+		/* connected: settled here, even by SO_ERROR, which then needs no exit stop */
 		if (connected(t, fd))
 			connect_event(&l, t, fd, 0);
 		else if (t->nr == SYS_close)
@@ -437,6 +438,8 @@ bool call_wants_exit(const struct task *t)
 	switch (t->nr) {
 	case SYS_close: /* reported at its entry */
 		return false;
+	case SYS_getsockopt: /* SO_ERROR of a connect not settled at its entry */
+		return fdtable_target(t->fds, (long)t->args[0]) != NULL;
 	case SYS_socket:
 	case SYS_close_range:
 		return true;
