@@ -327,6 +327,18 @@ def test_folder_with_a_makefile_is_built(tmp_path):
     assert not (folder / "myclient").exists()  # built in the run's folder, not the student's
 
 
+def test_folder_of_c_files_is_compiled(tmp_path):
+    folder = tmp_path / "student"
+    folder.mkdir()
+    (folder / "main.c").write_text(TEXTBOOK_CLIENT.replace("int main(void)", "int run(void)")
+                                   + "\n")
+    (folder / "start.c").write_text("int run(void);\nint main(void) { return run(); }\n")
+    need_root()
+    proc = portlab("run", "four-tuple", "--use", "client=%s" % folder, "--captures", str(tmp_path / "c"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "build client: cc -O2 -Wall %s/*.c" % folder in proc.stderr
+
+
 def test_a_wildcard_listener_is_waited_for(tmp_path):
     prog = script(tmp_path, "server.py", """#!/usr/bin/env python3
 import socket

@@ -219,6 +219,22 @@ char *compile_program(const char *src, const char *dir, const char *name, const 
 	return out;
 }
 
+/* how_built - what compile_program will do with SRC, for the progress line. */
+static const char *how_built(const char *src)
+{
+	static char text[4200];
+	struct stat st;
+	char *makefile = xasprintf("%s/Makefile", src);
+	bool folder = stat(src, &st) == 0 && S_ISDIR(st.st_mode);
+
+	if (folder && access(makefile, F_OK) == 0)
+		snprintf(text, sizeof(text), "make, in a copy of %s", src);
+	else
+		snprintf(text, sizeof(text), "cc -O2 -Wall %s%s", src, folder ? "/*.c" : "");
+	free(makefile);
+	return text;
+}
+
 static void add_built(struct runner *r, const char *role, char *path)
 {
 	r->built = xrealloc(r->built, (r->nbuilt + 1) * sizeof(*r->built));
@@ -237,7 +253,7 @@ void runner_compile(struct runner *r)
 		}
 		char *log = xasprintf("%s/%s.compile", r->dir, role), *why = NULL;
 		if (r->progress)
-			fprintf(stderr, "  build %s: cc -O2 -Wall %s\n", role, src);
+			fprintf(stderr, "  build %s: %s\n", role, how_built(src));
 		char *path = compile_program(src, r->dir, role, log, &why);
 		if (!path)
 			runner_problem(r, "%s: %s did not compile: %s (all of it in %s)", role, src, why, log);
