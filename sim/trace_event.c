@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -82,8 +81,7 @@ static void put_outcome(struct line *l, long rval, bool is_error)
 	put_string(l, "error", strerror(err));
 }
 
-/* read_mem - LEN bytes at ADDR in T into BUF; true when all came. */
-static bool read_mem(const struct task *t, uint64_t addr, void *buf, size_t len)
+bool trace_read_mem(const struct task *t, uint64_t addr, void *buf, size_t len)
 {
 	struct iovec local = { buf, len }, remote = { (void *)(uintptr_t)addr, len };
 
@@ -100,7 +98,7 @@ static bool read_sockaddr(const struct task *t, uint64_t addr, uint64_t len, cha
 		return false;
 	if (len > sizeof(ss))
 		len = sizeof(ss);
-	if (!read_mem(t, addr, &ss, (size_t)len))
+	if (!trace_read_mem(t, addr, &ss, (size_t)len))
 		return false;
 	if (ss.ss_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
 		const struct sockaddr_in *in = (const void *)&ss;
@@ -186,72 +184,12 @@ static void put_names(struct line *l, struct task *t, long fd, const char *peer)
 		close(s);
 }
 
-static const struct option_name {
-	int level, name;
-	const char *text;
-	bool number;             /* an int option: "NAME=value" */
-} option_names[] = {
-	{ SOL_SOCKET, SO_REUSEADDR, "SO_REUSEADDR", true },
-	{ SOL_SOCKET, SO_REUSEPORT, "SO_REUSEPORT", true },
-	{ SOL_SOCKET, SO_KEEPALIVE, "SO_KEEPALIVE", true },
-	{ SOL_SOCKET, SO_BROADCAST, "SO_BROADCAST", true },
-	{ SOL_SOCKET, SO_RCVBUF, "SO_RCVBUF", true },
-	{ SOL_SOCKET, SO_SNDBUF, "SO_SNDBUF", true },
-	{ SOL_SOCKET, SO_OOBINLINE, "SO_OOBINLINE", true },
-	{ SOL_SOCKET, SO_PRIORITY, "SO_PRIORITY", true },
-	{ SOL_SOCKET, SO_MARK, "SO_MARK", true },
-	{ SOL_SOCKET, SO_LINGER, "SO_LINGER", false },
-	{ SOL_SOCKET, SO_RCVTIMEO, "SO_RCVTIMEO", false },
-	{ SOL_SOCKET, SO_SNDTIMEO, "SO_SNDTIMEO", false },
-	{ SOL_SOCKET, SO_BINDTODEVICE, "SO_BINDTODEVICE", false },
-	{ IPPROTO_IP, IP_TTL, "IP_TTL", true },
-	{ IPPROTO_IP, IP_TOS, "IP_TOS", true },
-	{ IPPROTO_IP, IP_FREEBIND, "IP_FREEBIND", true },
-	{ IPPROTO_IP, IP_TRANSPARENT, "IP_TRANSPARENT", true },
-	{ IPPROTO_IP, IP_RECVERR, "IP_RECVERR", true },
-	{ IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, "IP_BIND_ADDRESS_NO_PORT", true },
-	{ IPPROTO_IP, IP_MTU_DISCOVER, "IP_MTU_DISCOVER", true },
-	{ IPPROTO_IPV6, IPV6_V6ONLY, "IPV6_V6ONLY", true },
-	{ IPPROTO_IPV6, IPV6_UNICAST_HOPS, "IPV6_UNICAST_HOPS", true },
-	{ IPPROTO_IPV6, IPV6_RECVERR, "IPV6_RECVERR", true },
-	{ IPPROTO_IPV6, IPV6_TCLASS, "IPV6_TCLASS", true },
-	{ IPPROTO_TCP, TCP_NODELAY, "TCP_NODELAY", true },
-	{ IPPROTO_TCP, TCP_SYNCNT, "TCP_SYNCNT", true },
-	{ IPPROTO_TCP, TCP_KEEPIDLE, "TCP_KEEPIDLE", true },
-	{ IPPROTO_TCP, TCP_KEEPINTVL, "TCP_KEEPINTVL", true },
-	{ IPPROTO_TCP, TCP_KEEPCNT, "TCP_KEEPCNT", true },
-	{ IPPROTO_TCP, TCP_USER_TIMEOUT, "TCP_USER_TIMEOUT", true },
-	{ IPPROTO_TCP, TCP_MAXSEG, "TCP_MAXSEG", true },
-	{ IPPROTO_TCP, TCP_CORK, "TCP_CORK", true },
-	{ IPPROTO_TCP, TCP_QUICKACK, "TCP_QUICKACK", true },
-	{ IPPROTO_TCP, TCP_DEFER_ACCEPT, "TCP_DEFER_ACCEPT", true },
-	{ IPPROTO_TCP, TCP_FASTOPEN, "TCP_FASTOPEN", true },
-};
-
-/* option_text - setsockopt's option as report_option names it: "SO_REUSEADDR=1". */
-static void option_text(const struct task *t, char *buf, size_t cap)
-{
-	int level = (int)t->args[1], name = (int)t->args[2], value;
-
-	for (size_t i = 0; i < sizeof(option_names) / sizeof(option_names[0]); i++) {
-		const struct option_name *o = &option_names[i];
-		if (o->level != level || o->name != name)
-			continue;
-		if (o->number && t->args[4] >= sizeof(int) && read_mem(t, t->args[3], &value, sizeof(value)))
-			snprintf(buf, cap, "%s=%d", o->text, value);
-		else
-			snprintf(buf, cap, "%s", o->text);
-		return;
-	}
-	snprintf(buf, cap, "level %d option %d", level, name);
-}
-
 /* msg_peer - the msg_name of the msghdr at ADDR in T, as text, or false. */
 static bool msg_peer(const struct task *t, uint64_t addr, char *buf, size_t cap)
 {
 	struct msghdr m;
 
-	return read_mem(t, addr, &m, sizeof(m)) &&
+	return trace_read_mem(t, addr, &m, sizeof(m)) &&
 	       read_sockaddr(t, (uintptr_t)m.msg_name, m.msg_namelen, buf, cap);
 }
 
@@ -269,7 +207,7 @@ static void data_call(struct line *l, struct task *t, long rval, bool is_error)
 		named = !is_error && read_sockaddr(t, a[4], a[5], peer, sizeof(peer));
 	} else if (t->nr == SYS_recvfrom) {
 		call = a[4] ? "recvfrom" : "recv";
-		named = !is_error && a[5] && read_mem(t, a[5], &alen, sizeof(alen)) &&
+		named = !is_error && a[5] && trace_read_mem(t, a[5], &alen, sizeof(alen)) &&
 			read_sockaddr(t, a[4], alen, peer, sizeof(peer));
 	} else if (t->nr == SYS_sendmsg || t->nr == SYS_recvmsg) {
 		call = t->nr == SYS_sendmsg ? "sendmsg" : "recvmsg";
@@ -333,14 +271,14 @@ static bool socket_call(struct line *l, struct task *t, long rval, bool is_error
 		put_names(l, t, fd, text[0] ? text : NULL);
 		return true;
 	case SYS_getsockopt: /* SO_ERROR: how a non-blocking connect ended */
-		if (is_error || !fdtable_target(t->fds, fd) || !read_mem(t, t->args[3], &err, sizeof(err)))
+		if (is_error || !fdtable_target(t->fds, fd) || !trace_read_mem(t, t->args[3], &err, sizeof(err)))
 			return false;
 		connect_event(l, t, fd, err);
 		return true;
 	case SYS_setsockopt:
 		begin(l, "setsockopt");
 		put_outcome(l, rval, is_error);
-		option_text(t, text, sizeof(text));
+		trace_option_text(t, text, sizeof(text));
 		put_string(l, "option", text);
 		put_names(l, t, fd, NULL);
 		return true;

@@ -64,6 +64,11 @@ struct task {
 	uint64_t args[6];
 };
 
+/* trace_read_mem - LEN bytes at ADDR in T's memory into BUF; true when all came. */
+bool trace_read_mem(const struct task *t, uint64_t addr, void *buf, size_t len);
+/* trace_option_text - T's setsockopt option as report_option names it: "SO_REUSEADDR=1" (trace_option.c). */
+void trace_option_text(const struct task *t, char *buf, size_t cap);
+
 /* call_started - at a traced call's entry: an event it settles first (a pending connect), or 0. */
 size_t call_started(struct task *t, char *buf, size_t cap);
 /* call_wants_exit - at a traced call's entry: is its outcome worth a stop at its exit? */
