@@ -374,3 +374,30 @@ def test_what_a_traced_program_leaves_running_dies_with_it(tmp_path):
     assert proc.returncode == 0, proc.stderr
     left = subprocess.run(["pgrep", "-f", "sleep 96.5"], capture_output=True, text=True)
     assert left.stdout == ""
+
+
+def test_a_shell_script_with_the_socket_on_stdout_is_seen(tmp_path):
+    """bash's /dev/tcp and >&3: the writes go through descriptor 1, now a socket."""
+    need_root()
+    if shutil.which("bash") is None:
+        pytest.skip("bash is not installed")
+    prog = script(tmp_path, "client.sh", """#!/bin/bash
+python3 -c "
+import os, socket
+l = socket.socket(); l.bind(('127.0.0.1', 7003)); l.listen()
+if os.fork() == 0:
+    c, _ = l.accept(); c.sendall(c.recv(10)); c.close(); os._exit(0)
+"
+exec 3<>/dev/tcp/127.0.0.1/7003
+echo hi >&3
+read line <&3
+exec 3>&-
+""")
+    proc, events = trace_json(prog)
+    assert proc.returncode == 0, proc.stderr
+    writes = [e for e in events if e["call"] == "write"]
+    assert len(writes) == 1, events
+    assert writes[0]["bytes"] == 3 and writes[0]["remote"] == "127.0.0.1:7003"
+    assert writes[0]["fd"] == 1
+    reads = [e for e in events if e["call"] == "read"]
+    assert reads and sum(r["bytes"] for r in reads) == 3

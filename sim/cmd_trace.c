@@ -128,7 +128,7 @@ static void __attribute__((noreturn)) traced_child(int go_fd, char **argv)
 	signal(SIGQUIT, SIG_DFL);
 	if (trace_wait_go(go_fd) < 0)
 		_exit(127);
-	if (trace_install_filter() < 0) {
+	if (trace_install_filter(0) < 0) {
 		pl_warn_errno("trace: the seccomp filter");
 		_exit(127);
 	}

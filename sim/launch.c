@@ -162,7 +162,7 @@ static void __attribute__((noreturn)) become_program(const struct launch *l, int
 		for (int fd = 3; fd < 1024; fd++)
 			fcntl(fd, F_SETFD, FD_CLOEXEC);
 	/* traced: only once the keeper holds us, or the filter's calls fail with ENOSYS */
-	if (go_fd >= 0 && (trace_wait_go(go_fd) < 0 || trace_install_filter() < 0))
+	if (go_fd >= 0 && (trace_wait_go(go_fd) < 0 || trace_install_filter(l->trace_flags) < 0))
 		child_failed(l->report_w, LAUNCH_TRACE);
 	/* by descriptor: another user may not be able to walk the path to the
 	 * program (a home folder of mode 750), though it may run the file */

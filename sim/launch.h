@@ -30,6 +30,7 @@ struct launch {
 	 * forks the program, traces it, and writes its events to out_w; the
 	 * program's own stdout goes to prog_out */
 	bool trace;
+	unsigned trace_flags;    /* for trace_install_filter */
 	const char *keeper_path;
 	int prog_out;
 };

@@ -22,6 +22,7 @@
 #include "paths.h"
 #include "record.h"
 #include "sockets.h"
+#include "trace.h"
 #include "util.h"
 
 #define MAX_LINE (64 * 1024)
@@ -108,6 +109,8 @@ static int prepare(struct runner *r, const struct lab_step *step, struct proc *p
 	p->traced = step->kind != STEP_SOCKETS && (r->trace_all || used_program(r, step->role));
 	if (p->traced) {
 		l->trace = true;
+		/* the lab's own programs print report lines, never to a socket */
+		l->trace_flags = used_program(r, step->role) ? 0 : TRACE_STDIO_UNTRACED;
 		l->keeper_path = xasprintf("%s/portlab", exe_dir());
 		p->outlog = xasprintf("%s/%s.stdout", r->dir, step->role);
 		l->prog_out = open(p->outlog, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);

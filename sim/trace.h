@@ -28,11 +28,15 @@ struct trace_opts {
 
 /* trace_wait_go - in the child: block until the tracer says go (or is gone). 0 or -1. */
 int trace_wait_go(int go_fd);
+/* The program is a lab's own: its descriptors 0-2 are never sockets. */
+#define TRACE_STDIO_UNTRACED 1u
+
 /*
  * trace_install_filter - in the child, just before exec: no_new_privs, then
- * the filter that stops on the network calls. 0, or -1 with errno set.
+ * the filter that stops on the network calls. FLAGS: TRACE_STDIO_UNTRACED
+ * or 0. Returns 0, or -1 with errno set.
  */
-int trace_install_filter(void);
+int trace_install_filter(unsigned flags);
 
 /* trace_seize - in the tracer: seize PID, following its children and threads. 0 or -1. */
 int trace_seize(pid_t pid);

@@ -28,7 +28,7 @@ static const char *const traced_calls[] = {
 
 static const char *const rw_calls[] = { "read", "write" };
 
-int trace_install_filter(void)
+int trace_install_filter(unsigned flags)
 {
 	scmp_filter_ctx ctx;
 	int rc = -EINVAL;
@@ -64,11 +64,14 @@ int trace_install_filter(void)
 	rc = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), SCMP_SYS(getsockopt), 2,
 			      SCMP_A1(SCMP_CMP_MASKED_EQ, mask, (uint64_t)SOL_SOCKET),
 			      SCMP_A2(SCMP_CMP_MASKED_EQ, mask, (uint64_t)SO_ERROR));
-	/* read and write on 0-2 are a terminal, a file or a pipe for the program's
-	 * own output (report.c's lines, a print()): those cost no stop */
+	/* a lab's own program writes its report lines to stdout, never a socket:
+	 * with TRACE_STDIO_UNTRACED, read and write on 0-2 cost no stop. Any
+	 * other program may have a socket there (bash's >&3, inetd style) */
 	for (size_t i = 0; i < 2 && rc == 0; i++)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), seccomp_syscall_resolve_name(rw_calls[i]), 1,
-				      SCMP_A0(SCMP_CMP_GE, 3));
+		rc = (flags & TRACE_STDIO_UNTRACED) ?
+		     seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), seccomp_syscall_resolve_name(rw_calls[i]), 1,
+				      SCMP_A0(SCMP_CMP_GE, 3)) :
+		     seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), seccomp_syscall_resolve_name(rw_calls[i]), 0);
 	if (rc == 0)
 		rc = seccomp_load(ctx);
 out:
