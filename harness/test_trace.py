@@ -179,7 +179,7 @@ t = threading.Thread(target=serve); t.start()
 pid = os.fork()
 if pid == 0:
     s = socket.create_connection(("127.0.0.1", 7000))
-    s.sendall(b"hi"); s.recv(100); s.close(); os._exit(0)
+    s.sendall(b"hi"); s.recv(100); s.shutdown(socket.SHUT_WR); s.close(); os._exit(0)
 os.waitpid(pid, 0); t.join(); l.close()
 """)
     proc, events = trace_json(prog)
@@ -191,6 +191,8 @@ os.waitpid(pid, 0); t.join(); l.close()
     assert acc["remote"] == "[::ffff:%s" % conn["local"].replace(":", "]:", 1)
     assert acc["listen_fd"] != acc["fd"]
     assert {e["call"] for e in events} >= {"send", "recv", "close"}
+    [shut] = [e for e in events if e["call"] == "shutdown"]
+    assert shut["ok"] and shut["local"] == conn["local"] and shut["remote"] == "127.0.0.1:7000"
 
 
 def test_trace_non_blocking_connect_is_one_event(tmp_path):
