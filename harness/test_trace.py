@@ -132,7 +132,8 @@ def test_trace_names_errors_and_addresses(tmp_path):
     exe = compile_c(tmp_path, "errors", ERRORS_PROGRAM)
     proc, events = trace_json(exe)
     assert proc.returncode == 0, proc.stderr
-    assert "printed" in proc.stdout  # the program's own output still reaches us
+    assert "printed" in proc.stderr  # --json: the program's own output on stderr
+    assert all(line.startswith("{") for line in proc.stdout.splitlines())
     assert events, proc.stderr
     [refused] = [e for e in events if e["call"] == "connect"]
     assert refused["ok"] is False and refused["errno"] == "ECONNREFUSED"

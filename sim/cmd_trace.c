@@ -25,7 +25,8 @@ static void usage(FILE *out)
 	      "  socket, bind, listen, accept, connect, setsockopt, shutdown, close, and the\n"
 	      "  data calls on sockets (byte counts, not contents), with the local and remote\n"
 	      "  address:port after each call, as getsockname/getpeername give them.\n"
-	      "  --json   one JSON event per line, as it happens, in the shape of a run's events\n"
+	      "  --json   one JSON event per line, as it happens, in the shape of a run's events;\n"
+	      "           PROGRAM's own stdout then goes to stderr\n"
 	      "Exit status: PROGRAM's own (128+N when signal N ended it); 2 for a usage error.\n",
 	      out);
 }
@@ -122,8 +123,11 @@ static void print_table(const struct collected *c)
 }
 
 /* traced_child - in the child: wait until seized, then become PROGRAM under the filter. */
-static void __attribute__((noreturn)) traced_child(int go_fd, char **argv)
+static void __attribute__((noreturn)) traced_child(int go_fd, char **argv, bool json)
 {
+	/* --json: stdout holds only events; what the program prints goes to stderr */
+	if (json && dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+		_exit(127);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGQUIT, SIG_DFL);
 	if (trace_wait_go(go_fd) < 0)
@@ -155,7 +159,7 @@ static int trace_program(char **argv, struct collected *c)
 	}
 	if (pid == 0) {
 		close(go[1]);
-		traced_child(go[0], argv);
+		traced_child(go[0], argv, c->json);
 	}
 	close(go[0]);
 	if (trace_seize(pid) < 0) {
