@@ -10,6 +10,7 @@ judged.
 """
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -142,6 +143,39 @@ def main():
         print("  %-28s  %8.3f  %10.1f  %10s  %5.1fx" % (name, took, mb / took,
                                                        "%.1f MB" % (rss / 1024) if rss else "n/a",
                                                        took / base))
+
+    trace_cost(portlab, n, tmp, 1 if quick else 3)
+
+
+def trace_cost(portlab, n, tmp, rounds):
+    """The parallel lab with every program traced (--trace) against the same lab untraced.
+
+    Rounds alternate, so that a busy moment of a shared machine hits both;
+    the median of each is compared. "whole run" is the wall clock of the
+    portlab command; "programs" is the run's own run_seconds (the steps,
+    where the tracer works); the events column shows why the rest grows too.
+    """
+    print("\ntracing: parallel lab, n=%d, %d rounds, median seconds" % (n, rounds))
+    runs = {"untraced": [], "--trace": []}
+    for _ in range(rounds):
+        for name in runs:
+            argv = [portlab, "run", "parallel", "--json", "--param", "n=%d" % n,
+                    "--captures", os.path.join(tmp, "c")] + ([name] if name == "--trace" else [])
+            t0 = time.monotonic()
+            out = subprocess.run(argv, capture_output=True, text=True)
+            took = time.monotonic() - t0
+            if not out.stdout.startswith("{"):
+                print("  (%s did not run: %s)" % (name, out.stderr.strip()[-300:]))
+                return
+            res = json.loads(out.stdout)
+            runs[name].append((took, res["run_seconds"], len(res["events"])))
+    print("  %-10s  %10s  %10s  %8s" % ("", "whole run", "programs", "events"))
+    med = {}
+    for name, rows in runs.items():
+        med[name] = [statistics.median(r[i] for r in rows) for i in range(3)]
+        print("  %-10s  %10.2f  %10.2f  %8d" % (name, med[name][0], med[name][1], med[name][2]))
+    print("  %-10s  %9.2fx  %9.2fx" % ("ratio", med["--trace"][0] / med["untraced"][0],
+                                       med["--trace"][1] / med["untraced"][1]))
 
 
 if __name__ == "__main__":

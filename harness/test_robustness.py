@@ -29,13 +29,21 @@ def run(tmp_path, *args):
     return portlab("run", str(lab), "--json", "--captures", str(tmp_path / "c"), *args)
 
 
+def run_as_lab_program(tmp_path, prog):
+    """PROG as the lab's own client: untraced, its stdout read as events
+    (a program given with --use is traced instead, and dies with its tracer)."""
+    lab = tmp_path / "lab"
+    lab.write_text(LAB.replace("tcp_client --connect 192.0.2.2:80", prog))
+    return portlab("run", str(lab), "--json", "--captures", str(tmp_path / "c"))
+
+
 def test_a_process_that_escapes_its_group_is_killed(tmp_path):
     need_root()
     before = netns_names()
     # the pause lets setsid happen before portlab kills the group the script leaves
     prog = script(tmp_path, "escape",
                   "setsid sleep 97.5 </dev/null >/dev/null 2>&1 &\nsleep 0.5\nexit 0\n")
-    proc = run(tmp_path, "--use", "client=%s" % prog)
+    proc = run_as_lab_program(tmp_path, prog)
     res = one_result(proc.stdout, proc.stderr)
     assert proc.returncode == 1
     assert any("outlived" in p and "killed" in p for p in res["problems"]), res["problems"]
@@ -54,7 +62,7 @@ def test_garbage_output_cannot_forge_events(tmp_path):
             "printf '%s\\n'\n"                               # ...whose end looks like an event
             "printf '{\"call\":\"note\",\"text\":\"\\\\u001b[31mred\"}\\n'\n" % forged)
     prog = script(tmp_path, "garbage", body)
-    proc = run(tmp_path, "--use", "client=%s" % prog)
+    proc = run_as_lab_program(tmp_path, prog)
     res = one_result(proc.stdout, proc.stderr)  # still valid JSON
     calls = [e["call"] for e in res["events"] if e["role"] == "client"]
     assert "connect" not in calls, res["events"]

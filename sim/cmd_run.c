@@ -34,6 +34,7 @@ static void on_signal(int sig)
 struct options {
 	bool json, verbose, all;
 	bool rootless;   /* in a user namespace of our own: only our uid is mapped */
+	bool trace;      /* --trace: every program runs under the tracer */
 	char **params;
 	size_t nparams;
 	char **use;
@@ -60,7 +61,11 @@ static void usage(FILE *out)
 	      "  --verbose          show every event and flow (with several labs: show events\n"
 	      "                     and flows at all; otherwise only verdicts are shown)\n"
 	      "  --param NAME=VALUE set a lab parameter (see the lab's 'param' lines)\n"
-	      "  --use ROLE=PATH    run PATH in place of ROLE's program\n"
+	      "  --use ROLE=PATH    run PATH in place of ROLE's program, traced: any binary,\n"
+	      "                     a script, or source (FILE.c, a folder with .c files or a\n"
+	      "                     Makefile) that portlab compiles into the run's folder\n"
+	      "  --trace            trace every program's socket calls (their own event lines\n"
+	      "                     are kept in <role>.stdout, not read as events)\n"
 	      "  --captures DIR     write captures under DIR/<lab>/<run-id>/ (default: captures/)\n"
 	      "  --junit FILE       also write the verdicts as JUnit XML, for CI and graders\n"
 	      "  --all              run every lab\n"
@@ -186,6 +191,7 @@ static int run_one(const char *name, struct options *opt, size_t nlabs, struct s
 {
 	struct run_options ropt = { .use = opt->use, .nuse = opt->nuse,
 				    .captures_root = opt->captures, .progress = !opt->json,
+				    .trace_all = opt->trace,
 				    .interrupted = &interrupted };
 	struct run_result res = { 0 };
 	char *error;
@@ -324,6 +330,7 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		{ "captures", required_argument, NULL, 'c' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "junit", required_argument, NULL, 'J' },
+		{ "trace", no_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -334,6 +341,7 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		switch (ch) {
 		case 'J': opt->junit_path = optarg; break;
 		case 'j': opt->json = true; break;
+		case 't': opt->trace = true; break;
 		case 'v': opt->verbose = true; break;
 		case 'a': opt->all = true; break;
 		case 'c': opt->captures = optarg; break;

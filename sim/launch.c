@@ -24,10 +24,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "compile.h"
 #include "lab.h"
 #include "paths.h"
 #include "sandbox.h"
 #include "steps.h"
+#include "trace.h"
 #include "util.h"
 
 extern char **environ;
@@ -59,15 +61,32 @@ static bool executable(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
 }
 
+const char *used_program(const struct runner *r, const char *role)
+{
+	size_t rl = strlen(role);
+	const char *prog = NULL;
+
+	for (size_t i = 0; i < r->nuse; i++) /* the last one counts */
+		if (!strncmp(r->use[i], role, rl) && r->use[i][rl] == '=')
+			prog = r->use[i] + rl + 1;
+	return prog;
+}
+
 char *program_path(const struct runner *r, const struct lab_step *step)
 {
-	const char *prog = step->argv[0];
-	size_t rl = strlen(step->role);
+	const char *prog = used_program(r, step->role);
 	char *lab_base = strrchr(r->lab->dir, '/') ? strrchr(r->lab->dir, '/') + 1 : r->lab->dir;
 
-	for (size_t i = 0; i < r->nuse; i++)
-		if (!strncmp(r->use[i], step->role, rl) && r->use[i][rl] == '=')
-			prog = r->use[i] + rl + 1;
+	if (prog && built_program(r, step->role))
+		return xstrdup(built_program(r, step->role));
+	if (prog && needs_compiling(prog)) { /* compiled once the run's folder exists */
+		char *real = realpath(prog, NULL);
+		if (!real)
+			pl_warn_errno("%s (role %s)", prog, step->role);
+		return real;
+	}
+	if (!prog)
+		prog = step->argv[0];
 	if (strchr(prog, '/')) {
 		if (executable(prog))
 			return realpath(prog, NULL);
@@ -104,9 +123,10 @@ const char *launch_stage_name(int stage)
 	static const char *const names[] = { "start", "enter the host's namespace",
 		"become the step's user", "execute", "start the sandbox for",
 		"join the sandbox's cgroups with", "mount the sandbox's file system for",
-		"set the sandbox's limits for", "load the sandbox's seccomp filter for" };
+		"set the sandbox's limits for", "load the sandbox's seccomp filter for",
+		"start tracing" };
 
-	return names[stage >= LAUNCH_SETNS && stage <= LAUNCH_FILTER ? stage : 0];
+	return names[stage >= LAUNCH_SETNS && stage <= LAUNCH_TRACE ? stage : 0];
 }
 
 void launch_failed(int report_fd, int stage)
@@ -168,7 +188,47 @@ void launch_exec(const struct launch *l)
 	launch_failed(l->report_w, LAUNCH_EXEC);
 }
 
-/* launch_child - become the program; only system calls from here to exec. */
+/*
+ * keep - become the keeper of a traced program that runs uncontained (a
+ * lab's own step 'as root'): fork it, then exec portlab _trace, which seizes
+ * it, lets it go on and writes its events to our stdout (the run's pipe).
+ * The program writes to prog_out instead. (A contained program is traced by
+ * its sandbox's keeper: sandbox.c.)
+ */
+static void __attribute__((noreturn)) keep(const struct launch *l)
+{
+	int go[2];
+	char pid_text[16], fd_text[16];
+
+	if (pipe(go) < 0)
+		launch_failed(l->report_w, LAUNCH_TRACE);
+	pid_t pid = fork();
+	if (pid < 0)
+		launch_failed(l->report_w, LAUNCH_TRACE);
+	if (pid == 0) {
+		close(go[1]);
+		dup2(l->prog_out, STDOUT_FILENO);
+		if (l->drop && launch_become_user(l) < 0)
+			launch_failed(l->report_w, LAUNCH_USER);
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0L, 0L, 0L); /* after setuid, which clears it */
+		launch_close_fds(l, false);
+		/* only once the keeper holds us, or the filter's calls fail with ENOSYS */
+		if (trace_wait_go(go[0]) < 0 || trace_install_filter(l->trace_flags) < 0)
+			launch_failed(l->report_w, LAUNCH_TRACE);
+		launch_exec(l);
+	}
+	close(go[0]);
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0L, 0L, 0L);
+	launch_close_fds(l, false);
+	fcntl(go[1], F_SETFD, 0); /* for portlab _trace */
+	snprintf(pid_text, sizeof(pid_text), "%d", (int)pid);
+	snprintf(fd_text, sizeof(fd_text), "%d", go[1]);
+	char *argv[] = { "portlab", "_trace", "--pid", pid_text, "--go-fd", fd_text, NULL };
+	execve(l->keeper_path, argv, l->envp);
+	launch_failed(l->report_w, LAUNCH_EXEC);
+}
+
+/* launch_child - become the program (or its keeper); only system calls from here to exec. */
 void launch_child(const struct launch *l)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
@@ -187,6 +247,8 @@ void launch_child(const struct launch *l)
 		launch_failed(l->report_w, LAUNCH_SETNS);
 	if (l->sandbox)
 		sandbox_keeper(l, l->sandbox);
+	if (l->trace)
+		keep(l);
 	if (l->drop && launch_become_user(l) < 0)
 		launch_failed(l->report_w, LAUNCH_USER);
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0L, 0L, 0L); /* after setuid, which clears it */
@@ -194,30 +256,37 @@ void launch_child(const struct launch *l)
 	launch_exec(l);
 }
 
-char **launch_env(const char *role, const char *host, const char *run_id)
+char **launch_env(const char *role, const char *host, const char *run_id, bool traced)
 {
-	size_t n = 0;
+	size_t n = 0, k = 0;
 	char **env;
+	const char *asan = getenv("ASAN_OPTIONS");
 
 	while (environ[n])
 		n++;
-	env = xcalloc(n + 4, sizeof(char *));
+	env = xcalloc(n + 5, sizeof(char *));
 	for (size_t i = 0; i < n; i++)
-		env[i] = environ[i];
-	env[n] = xasprintf("PORTLAB_ROLE=%s", role);
-	env[n + 1] = xasprintf("PORTLAB_HOST=%s", host);
-	env[n + 2] = xasprintf("PORTLAB_RUN=%s", run_id);
+		if (!traced || strncmp(environ[i], "ASAN_OPTIONS=", 13))
+			env[k++] = environ[i];
+	env[k++] = xasprintf("PORTLAB_ROLE=%s", role);
+	env[k++] = xasprintf("PORTLAB_HOST=%s", host);
+	env[k++] = xasprintf("PORTLAB_RUN=%s", run_id);
+	/* a program built with ASan cannot check for leaks under a tracer (LeakSanitizer
+	 * itself uses ptrace): it would fail for that alone */
+	if (traced)
+		env[k++] = xasprintf("ASAN_OPTIONS=%s%sdetect_leaks=0", asan ? asan : "", asan ? ":" : "");
 	return env;
 }
 
 void launch_env_free(char **env)
 {
-	size_t n = 0;
-
-	while (env[n])
-		n++;
-	for (size_t i = n - 3; i < n; i++)
-		free(env[i]);
+	for (size_t i = 0; env[i]; i++) {
+		bool ours = true; /* made here, not borrowed from environ */
+		for (size_t k = 0; environ[k] && ours; k++)
+			ours = env[i] != environ[k];
+		if (ours)
+			free(env[i]);
+	}
 	free(env);
 }
 

@@ -28,11 +28,18 @@ struct launch {
 	int caps[MAX_STEP_CAPS];
 	size_t ncaps;
 	const struct sandbox *sandbox; /* NULL: run it as it is */
+	/* traced: the keeper (sandbox.c's, or portlab _trace at keeper_path for
+	 * a program that runs uncontained) traces the program and writes its
+	 * events to out_w; the program's own stdout goes to prog_out */
+	bool trace;
+	unsigned trace_flags;    /* for trace_install_filter */
+	const char *keeper_path;
+	int prog_out;
 };
 
 /* What failed in a child before exec, written to report_w for the parent. */
 enum launch_stage { LAUNCH_SETNS = 1, LAUNCH_USER, LAUNCH_EXEC, LAUNCH_SANDBOX, LAUNCH_CGROUP,
-	LAUNCH_MOUNTS, LAUNCH_LIMITS, LAUNCH_FILTER };
+	LAUNCH_MOUNTS, LAUNCH_LIMITS, LAUNCH_FILTER, LAUNCH_TRACE };
 
 /* launch_child - in the child after fork(): become the program, or report and _exit. */
 void launch_child(const struct launch *l) __attribute__((noreturn));
@@ -47,8 +54,10 @@ void launch_exec(const struct launch *l) __attribute__((noreturn));
 /* launch_stage_name - what STAGE tried to do, for messages. */
 const char *launch_stage_name(int stage);
 
-/* launch_env - the environment for a program: ours plus PORTLAB_ROLE/HOST/RUN. */
-char **launch_env(const char *role, const char *host, const char *run_id);
+/* launch_env - the environment for a program: ours plus PORTLAB_ROLE/HOST/RUN (and, TRACED, no leak check). */
+char **launch_env(const char *role, const char *host, const char *run_id, bool traced);
+/* used_program - the PATH of --use ROLE=PATH, as given, or NULL when ROLE keeps the lab's. */
+const char *used_program(const struct runner *r, const char *role);
 void launch_env_free(char **env);
 
 /* resolve_user - NAME or a number into UID/GID; returns 0 or -1. */

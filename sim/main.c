@@ -23,6 +23,7 @@ static const struct cmd {
 	{ "capture", cmd_capture, "a live pcapng stream of an interface of a lab that is up" },
 	{ "run-step", cmd_run_step, "run the next step of a lab that is up" },
 	{ "down",  cmd_down,  "stop a lab that is up: its report and verdicts" },
+	{ "trace", cmd_trace, "run any program and show its socket calls" },
 	{ "ladder", cmd_ladder, "draw a connection as a ladder, at every interface it crossed" },
 	{ "ps",    cmd_ps,    "list the runs and labs going on now" },
 	{ "clean", cmd_clean, "remove what runs of older portlab versions left behind" },
@@ -64,6 +65,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "_sockets")) /* the "sockets" step, run inside a host */
 		return finish(cmd_sockets_internal(argc - 1, argv + 1));
+	if (!strcmp(argv[1], "_trace")) /* the keeper of a traced program in a run */
+		return cmd_trace_internal(argc - 1, argv + 1);
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name))
 			return finish(cmds[i].fn(argc - 1, argv + 1));

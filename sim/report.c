@@ -244,6 +244,8 @@ static void json_programs(struct json *j, const struct run_result *o)
 		json_bool(j, "stopped", p->stopped);
 		json_double(j, "seconds", p->seconds);
 		json_string(j, "stderr", p->stderr_file);
+		json_bool(j, "traced", p->traced); /* its events came from the tracer */
+		json_string(j, "stdout", p->stdout_file);
 		json_end_object(j);
 	}
 	json_end_array(j);

@@ -18,6 +18,7 @@
 #include "analyse.h"
 #include "capture.h"
 #include "cmds.h"
+#include "compile.h"
 #include "events.h"
 #include "lab.h"
 #include "netns.h"
@@ -144,6 +145,7 @@ static void keep_programs(struct run_result *res, const struct runner *r)
 			.signal = sig ? xstrdup(sig) : WIFSIGNALED(p->status) ? xstrdup("?") : NULL,
 			.timed_out = p->timed_out, .stopped = p->stopped,
 			.seconds = p->ended - p->started, .stderr_file = xstrdup(p->errlog),
+			.stdout_file = p->outlog ? xstrdup(p->outlog) : NULL, .traced = p->traced,
 		};
 	}
 }
@@ -248,8 +250,9 @@ struct session *session_open(struct lab *lab, struct expectations *expects,
 		fprintf(stderr, "portlab: lab %s, run %s: building %zu hosts\n", lab->name,
 			res->run_id, lab->nhosts);
 	s->e.runner = (struct runner){ .lab = lab, .run_id = res->run_id, .dir = res->dir,
-				       .use = opt->use, .nuse = opt->nuse,
+				       .use = opt->use, .nuse = opt->nuse, .trace_all = opt->trace_all,
 				       .progress = opt->progress, .interrupted = opt->interrupted };
+	runner_compile(&s->e.runner); /* before the build: a compile error is a verdict, not a stop */
 	s->pidfile = register_run(res->run_id, lab->name, res->dir);
 	s->status = set_up(&s->e, res, opt);
 	s->steps_started = now_seconds();
@@ -371,6 +374,7 @@ void run_result_free(struct run_result *r)
 	for (size_t i = 0; i < r->nprograms; i++) {
 		struct program_end *p = &r->programs[i];
 		free(p->role), free(p->host), free(p->program), free(p->signal), free(p->stderr_file);
+		free(p->stdout_file);
 	}
 	free(r->programs);
 	free_strings(r->problems, r->nproblems);

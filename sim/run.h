@@ -28,6 +28,8 @@ struct program_end {
 	bool stopped;            /* stopped by a "stop" step, as planned */
 	double seconds;          /* from start to end */
 	char *stderr_file;       /* what it wrote to stderr */
+	char *stdout_file;       /* a traced program's own stdout, or NULL */
+	bool traced;             /* its events came from the tracer, not from itself */
 };
 
 /* What one interface's capture holds. run_data.captures[i] has its flows. */
@@ -81,6 +83,7 @@ struct run_options {
 	size_t nuse;
 	const char *captures_root; /* runs go in <root>/<lab>/<run id>/ */
 	bool progress;           /* tell people what happens, on stderr */
+	bool trace_all;          /* trace every program, not only those given with --use */
 	volatile sig_atomic_t *interrupted; /* set by a signal handler */
 };
 

@@ -5,6 +5,7 @@
  * a uid slot, the working folder, the copy of a --use program.
  */
 #include "sandbox.h"
+#include "trace.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -215,6 +216,8 @@ static void __attribute__((noreturn)) program(const struct launch *l, const stru
 					      int workdir_fd)
 {
 	forward_signals(0, false);
+	if (l->trace) /* its events come from the keeper; what it prints is its own */
+		dup2(l->prog_out, STDOUT_FILENO);
 	if (sandbox_rlimits(sb) < 0)
 		launch_failed(l->report_w, LAUNCH_LIMITS);
 	if (launch_become_user(l) < 0)
@@ -225,10 +228,10 @@ static void __attribute__((noreturn)) program(const struct launch *l, const stru
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) < 0)
 		launch_failed(l->report_w, LAUNCH_FILTER);
 	launch_close_fds(l, sb->script);
-	/*
-	 * >>> tracer: install the tracing filter (SECCOMP_RET_TRACE on the
-	 * network calls) here, right before the deny filter below. <<<
-	 */
+	/* traced: the filter that stops it on the network calls, for the keeper, which
+	 * holds init (and so this process) already; the deny filter below wins over it */
+	if (l->trace && trace_install_filter(l->trace_flags) < 0)
+		launch_failed(l->report_w, LAUNCH_TRACE);
 	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, sb->filter, 0L, 0L) < 0)
 		launch_failed(l->report_w, LAUNCH_FILTER);
 	launch_exec(l);
@@ -374,14 +377,24 @@ void sandbox_keeper(const struct launch *l, const struct sandbox *sb)
 		kill(pid, SIGKILL);
 		launch_failed(l->report_w, LAUNCH_CGROUP);
 	}
-	/* >>> tracer: the keeper becomes the tracer here, before init goes on. <<< */
+	/* traced: the keeper holds init before it goes on, and so every process it makes */
+	if (l->trace && trace_seize(pid) < 0) {
+		kill(pid, SIGKILL);
+		launch_failed(l->report_w, LAUNCH_TRACE);
+	}
 	close(l->report_w); /* init and the program hold their own copies */
 	forward_signals(pid, true);
 	(void)!write(go[1], "g", 1);
 	close(go[1]);
-	while ((got = read(st[0], &status, sizeof(status))) < 0 && errno == EINTR)
-		;
-	while (waitpid(pid, &init_status, 0) < 0 && errno == EINTR)
-		;
+	if (l->trace) { /* the events go to our stdout, the run's pipe */
+		init_status = trace_run(pid, STDOUT_FILENO, NULL);
+		while ((got = read(st[0], &status, sizeof(status))) < 0 && errno == EINTR)
+			;
+	} else {
+		while ((got = read(st[0], &status, sizeof(status))) < 0 && errno == EINTR)
+			;
+		while (waitpid(pid, &init_status, 0) < 0 && errno == EINTR)
+			;
+	}
 	end_as(got == (ssize_t)sizeof(status) ? status : init_status);
 }

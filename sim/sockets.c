@@ -96,7 +96,12 @@ static bool is_listener(const struct socket_entry *e, void *arg)
 		return false;
 	if (e->proto == IPPROTO_TCP && strcmp(e->state, "LISTEN"))
 		return false;
-	return !q->addr || !strcmp(q->addr, e->local_addr);
+	if (!q->addr || !strcmp(q->addr, e->local_addr))
+		return true;
+	/* a wildcard listener takes the address too: a client can reach it there
+	 * (:: takes IPv4 as well unless IPV6_V6ONLY, which the table does not show) */
+	return !strcmp(e->local_addr, "::") ||
+	       (!strcmp(e->local_addr, "0.0.0.0") && !strchr(q->addr, ':'));
 }
 
 bool socktable_has_listener(const char *netdir, int proto, const char *endpoint)

@@ -24,7 +24,7 @@ struct socket_entry {
 int socktable_each(const char *netdir, int proto,
 		   bool (*fn)(const struct socket_entry *e, void *arg), void *arg);
 
-/* socktable_has_listener - is there a listener (TCP) or bound socket (UDP) on ENDPOINT ("a:p", "*:p")? */
+/* socktable_has_listener - a listener (TCP) or bound socket (UDP) on ENDPOINT ("a:p", "*:p"), or on the wildcard of its port? */
 bool socktable_has_listener(const char *netdir, int proto, const char *endpoint);
 
 /* cmd_sockets_internal - print this namespace's sockets as JSON events (the "sockets" step). */

@@ -16,12 +16,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "compile.h"
 #include "lab.h"
 #include "launch.h"
 #include "netns.h"
 #include "paths.h"
 #include "record.h"
 #include "sockets.h"
+#include "trace.h"
 #include "util.h"
 
 #define MAX_LINE (64 * 1024)
@@ -138,56 +140,131 @@ static int contain(struct runner *r, struct proc *p, struct launch *l)
 	return 0;
 }
 
+/*
+ * prepare - what STEP's child needs, into P and L: the program and its
+ * arguments, its user, its sandbox and its stderr. Returns 0, or -1 after
+ * noting the problem.
+ */
+static int prepare(struct runner *r, const struct lab_step *step, struct proc *p, struct launch *l)
+{
+	p->role = xstrdup(step->role);
+	p->host = xstrdup(r->lab->hosts[step->host].name);
+	if (step->kind == STEP_SOCKETS) {
+		p->path = xasprintf("%s/portlab", exe_dir());
+		l->argv = xcalloc(3, sizeof(char *));
+		l->argv[0] = xstrdup("portlab");
+		l->argv[1] = xstrdup("_sockets");
+	} else {
+		p->path = program_path(r, step);
+		if (!p->path) {
+			runner_problem(r, "%s: program not found", step->role);
+			return -1;
+		}
+		l->argv = xcalloc(step->argc + 1, sizeof(char *));
+		l->argv[0] = xstrdup(p->path);
+		for (size_t i = 1; i < step->argc; i++)
+			l->argv[i] = xstrdup(step->argv[i]);
+	}
+	l->path = p->path;
+	if (step->user) {
+		l->drop = true;
+		if (resolve_user(step->user, &l->uid, &l->gid) < 0) {
+			runner_problem(r, "%s: no user '%s' on this machine", step->role, step->user);
+			return -1;
+		}
+		for (size_t i = 0; i < step->ncaps && i < 8; i++)
+			l->caps[l->ncaps++] = cap_number(step->caps[i]);
+	}
+	if (step->kind != STEP_SOCKETS && contain(r, p, l) < 0)
+		return -1;
+	if (l->drop) {
+		l->exec_fd = open(p->sb.exe ? p->sb.exe : p->path, O_RDONLY | O_CLOEXEC);
+		if (l->exec_fd < 0) {
+			runner_problem(r, "%s: %s: %s", step->role, p->path, strerror(errno));
+			return -1;
+		}
+	}
+	p->errlog = xasprintf("%s/%s.stderr", r->dir, step->role);
+	return 0;
+}
+
+/*
+ * observe - a program that is not the lab's own, or every one with --trace,
+ * is traced from outside (trace.h): what it prints is its own business,
+ * kept in <role>.stdout. Returns 0, or -1 after noting the problem.
+ */
+static int observe(struct runner *r, const struct lab_step *step, struct proc *p, struct launch *l)
+{
+	p->traced = step->kind != STEP_SOCKETS && (r->trace_all || used_program(r, step->role));
+	if (!p->traced)
+		return 0;
+	l->trace = true;
+	/* the lab's own programs print report lines, never to a socket */
+	l->trace_flags = used_program(r, step->role) ? 0 : TRACE_STDIO_UNTRACED;
+	l->keeper_path = xasprintf("%s/portlab", exe_dir());
+	/* through a pipe the runner reads: counted against the output limit, its tail kept */
+	int own[2];
+	p->outlog = xasprintf("%s/%s.stdout", r->dir, step->role);
+	p->own_file = open(p->outlog, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (p->own_file < 0 || pipe2(own, O_CLOEXEC) < 0) {
+		runner_problem(r, "%s: %s: %s", step->role, p->outlog, strerror(errno));
+		return -1;
+	}
+	l->prog_out = own[1];
+	p->own = own[0];
+	return 0;
+}
+
+/* release - what prepare and spawn made for the child, once it has it. */
+static void release(struct launch *l)
+{
+	int *fds[] = { &l->netns_fd, &l->err_fd, &l->null_fd, &l->exec_fd, &l->prog_out,
+		       &l->out_w, &l->report_w };
+
+	if (l->envp)
+		launch_env_free(l->envp);
+	for (size_t i = 0; l->argv && l->argv[i]; i++)
+		free(l->argv[i]);
+	free(l->argv);
+	free((char *)l->keeper_path);
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+}
+
+/* started - the child is forked: hear why it failed to become the program, if it did. */
+static void started(struct runner *r, struct proc *p, int report_fd)
+{
+	int why[2];
+	ssize_t got;
+
+	while ((got = read(report_fd, why, sizeof(why))) < 0 && errno == EINTR)
+		;
+	if (got == (ssize_t)sizeof(why)) /* it never became the program */
+		runner_problem(r, "%s (on %s): cannot %s %s: %s", p->role, p->host,
+			       launch_stage_name(why[0]), p->path, strerror(why[1]));
+	setpgid(p->pid, p->pid); /* also here, so that a kill cannot race the child's own call */
+	if (fcntl(p->out, F_SETFL, O_NONBLOCK) < 0 ||
+	    (p->own >= 0 && fcntl(p->own, F_SETFL, O_NONBLOCK) < 0))
+		pl_warn_errno("fcntl");
+	p->started = now_seconds();
+	p->deadline = p->started + p->step->timeout;
+	p->running = true;
+}
+
 /* spawn - start STEP's program (or the socket-table reader); returns the proc or NULL. */
 static struct proc *spawn(struct runner *r, const struct lab_step *step)
 {
 	struct launch l = { .exec_fd = -1, .report_w = -1, .netns_fd = -1, .out_w = -1,
-			    .err_fd = -1, .null_fd = -1 };
-	int report[2] = { -1, -1 };
-	struct proc p = { .step = step, .out = -1 };
-	int pipefd[2] = { -1, -1 };
-	char *ns = netns_name(r->run_id, r->lab->hosts[step->host].name);
-	char *nspath = xasprintf(NETNS_DIR "/%s", ns);
+			    .err_fd = -1, .null_fd = -1, .prog_out = -1 };
+	int report[2] = { -1, -1 }, pipefd[2] = { -1, -1 };
+	struct proc p = { .step = step, .out = -1, .own = -1, .own_file = -1 };
+	char *nspath = xasprintf(NETNS_DIR "/" NETNS_PREFIX "%s-%s", r->run_id,
+				 r->lab->hosts[step->host].name);
 	struct proc *res = NULL;
 
-	p.role = xstrdup(step->role);
-	p.host = xstrdup(r->lab->hosts[step->host].name);
-	if (step->kind == STEP_SOCKETS) {
-		p.path = xasprintf("%s/portlab", exe_dir());
-		l.argv = xcalloc(3, sizeof(char *));
-		l.argv[0] = xstrdup("portlab");
-		l.argv[1] = xstrdup("_sockets");
-	} else {
-		p.path = program_path(r, step);
-		if (!p.path) {
-			runner_problem(r, "%s: program not found", step->role);
-			goto out;
-		}
-		l.argv = xcalloc(step->argc + 1, sizeof(char *));
-		l.argv[0] = xstrdup(p.path);
-		for (size_t i = 1; i < step->argc; i++)
-			l.argv[i] = xstrdup(step->argv[i]);
-	}
-	l.path = p.path;
-	if (step->user) {
-		l.drop = true;
-		if (resolve_user(step->user, &l.uid, &l.gid) < 0) {
-			runner_problem(r, "%s: no user '%s' on this machine", step->role, step->user);
-			goto out;
-		}
-		for (size_t i = 0; i < step->ncaps && i < 8; i++)
-			l.caps[l.ncaps++] = cap_number(step->caps[i]);
-	}
-	if (step->kind != STEP_SOCKETS && contain(r, &p, &l) < 0)
+	if (prepare(r, step, &p, &l) < 0 || observe(r, step, &p, &l) < 0)
 		goto out;
-	if (l.drop) {
-		l.exec_fd = open(p.sb.exe ? p.sb.exe : p.path, O_RDONLY | O_CLOEXEC);
-		if (l.exec_fd < 0) {
-			runner_problem(r, "%s: %s: %s", step->role, p.path, strerror(errno));
-			goto out;
-		}
-	}
-	p.errlog = xasprintf("%s/%s.stderr", r->dir, step->role);
 	l.netns_fd = open(nspath, O_RDONLY | O_CLOEXEC);
 	l.err_fd = open(p.errlog, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	l.null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -198,7 +275,8 @@ static struct proc *spawn(struct runner *r, const struct lab_step *step)
 	}
 	l.out_w = pipefd[1];
 	l.report_w = report[1];
-	l.envp = launch_env(p.role, p.host, r->run_id);
+	pipefd[1] = report[1] = -1; /* release() closes them */
+	l.envp = launch_env(p.role, p.host, r->run_id, p.traced);
 	fflush(NULL);
 	p.pid = fork();
 	if (p.pid < 0) {
@@ -207,56 +285,35 @@ static struct proc *spawn(struct runner *r, const struct lab_step *step)
 	}
 	if (p.pid == 0)
 		launch_child(&l);
-	close(report[1]);
-	report[1] = -1;
-	int why[2];
-	ssize_t got;
-	while ((got = read(report[0], why, sizeof(why))) < 0 && errno == EINTR)
-		;
-	if (got == (ssize_t)sizeof(why)) { /* it never became the program */
-		runner_problem(r, "%s (on %s): cannot %s %s: %s", step->role, p.host,
-			       launch_stage_name(why[0]), p.path, strerror(why[1]));
-	}
-	setpgid(p.pid, p.pid); /* also here, so that a kill cannot race the child's own call */
+	close(l.report_w); /* so that the read in started() ends when the child execs */
+	l.report_w = -1;
 	p.out = pipefd[0];
 	pipefd[0] = -1;
-	if (fcntl(p.out, F_SETFL, O_NONBLOCK) < 0)
-		pl_warn_errno("fcntl");
-	p.started = now_seconds();
-	p.deadline = p.started + step->timeout;
-	p.running = true;
+	started(r, &p, report[0]);
 	r->procs = xrealloc(r->procs, sizeof(p) * (r->nprocs + 1));
 	r->procs[r->nprocs] = p;
 	res = &r->procs[r->nprocs++];
 	memset(&p, 0, sizeof(p));
 out:
-	if (l.envp)
-		launch_env_free(l.envp);
-	for (size_t i = 0; l.argv && l.argv[i]; i++)
-		free(l.argv[i]);
-	free(l.argv);
+	release(&l);
 	for (int i = 0; i < 2; i++) {
 		if (pipefd[i] >= 0)
 			close(pipefd[i]);
 		if (report[i] >= 0)
 			close(report[i]);
 	}
-	if (l.netns_fd >= 0)
-		close(l.netns_fd);
-	if (l.err_fd >= 0)
-		close(l.err_fd);
-	if (l.null_fd >= 0)
-		close(l.null_fd);
-	if (l.exec_fd >= 0)
-		close(l.exec_fd);
 	if (!res) {
 		sandbox_release(&p.sb);
 		free(p.role);
 		free(p.host);
 		free(p.path);
 		free(p.errlog);
+		free(p.outlog);
+		if (p.own >= 0)
+			close(p.own);
+		if (p.own_file >= 0)
+			close(p.own_file);
 	}
-	free(ns);
 	free(nspath);
 	return res;
 }
@@ -345,6 +402,45 @@ static bool over_limit(struct runner *r, struct proc *p)
 		runner_problem(r, "%s (on %s): stopped after %s of output (limit output=%lld)", p->role,
 			       p->host, sandbox_size(p->sb.lim.output), p->sb.lim.output);
 	return true;
+}
+
+/* close_own - a traced program's own stdout is read to its end, or no more. */
+static void close_own(struct proc *p)
+{
+	if (p->own >= 0)
+		close(p->own);
+	if (p->own_file >= 0 && close(p->own_file) < 0)
+		pl_warn_errno("%s", p->outlog);
+	p->own = p->own_file = -1;
+}
+
+/* read_own - what a traced program printed itself: into <role>.stdout, counted. */
+static void read_own(struct runner *r, struct proc *p)
+{
+	char buf[16384];
+	ssize_t n;
+
+	while ((n = read(p->own, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				close_own(p);
+			return;
+		}
+		keep_tail(p, buf, (size_t)n);
+		p->out_bytes += (size_t)n;
+		if (over_limit(r, p)) {
+			close_own(p);
+			return;
+		}
+		if (write(p->own_file, buf, (size_t)n) != n) {
+			pl_warn_errno("%s", p->outlog);
+			close_own(p);
+			return;
+		}
+	}
+	close_own(p);
 }
 
 /* read_output - take what PROC has written; close at end of file. */
@@ -503,25 +599,27 @@ static void reap(struct runner *r)
  */
 static int pump(struct runner *r, int wait_ms)
 {
-	struct pollfd fds[r->nprocs + 1];
+	struct pollfd fds[2 * r->nprocs + 1];
 	size_t nfds = 0;
 	double now = now_seconds();
 
 	for (size_t i = 0; i < r->nprocs; i++) {
 		struct proc *p = &r->procs[i];
-		if (p->out >= 0) {
-			fds[nfds].fd = p->out;
-			fds[nfds].events = POLLIN;
-			nfds++;
-		}
+		if (p->out >= 0)
+			fds[nfds++] = (struct pollfd){ .fd = p->out, .events = POLLIN };
+		if (p->own >= 0)
+			fds[nfds++] = (struct pollfd){ .fd = p->own, .events = POLLIN };
 		if (p->running && p->deadline - now < wait_ms / 1000.0)
 			wait_ms = p->deadline > now ? (int)((p->deadline - now) * 1000) + 1 : 0;
 	}
 	if (poll(fds, nfds, wait_ms) < 0 && errno != EINTR)
 		pl_warn_errno("poll");
-	for (size_t i = 0; i < r->nprocs; i++)
+	for (size_t i = 0; i < r->nprocs; i++) {
 		if (r->procs[i].out >= 0)
 			read_output(r, &r->procs[i]);
+		if (r->procs[i].own >= 0)
+			read_own(r, &r->procs[i]);
+	}
 	reap(r);
 	now = now_seconds();
 	for (size_t i = 0; i < r->nprocs; i++) {
@@ -545,12 +643,16 @@ static struct proc *find_proc(struct runner *r, const char *role)
 /* wait_exit - until P ends; returns -1 when interrupted. */
 static int wait_exit(struct runner *r, struct proc *p)
 {
-	while (p->running || p->out >= 0) {
+	while (p->running || p->out >= 0 || p->own >= 0) {
 		if (pump(r, 50) < 0)
 			return -1;
 		if (!p->running && p->out >= 0) { /* ended, but a child of it holds the pipe */
 			close(p->out);
 			p->out = -1;
+		}
+		if (!p->running && p->own >= 0) { /* what it wrote before it ended, then no more */
+			read_own(r, p);
+			close_own(p);
 		}
 	}
 	return 0;
@@ -586,29 +688,45 @@ static void listeners(const char *netdir, int proto, char *buf, size_t len)
 		snprintf(buf, len, "nothing %s there", proto == IPPROTO_TCP ? "listens" : "is bound");
 }
 
-/* wait_listen - until ROLE's host has the listener; returns 0, 1 if it never came, -1 interrupted. */
+/* wait_listen - until ROLE's host has the listener; returns 0 (also when it never came), -1 interrupted. */
 static int wait_listen(struct runner *r, const struct lab_step *step)
 {
 	struct proc *p = find_proc(r, step->role);
-	double started = now_seconds(), deadline = started + step->timeout;
-	char netdir[64];
+	double started = now_seconds(), deadline = started + step->timeout, looked = 0;
+	const char *proto = step->proto == IPPROTO_TCP ? "tcp" : "udp";
+	char netdir[64], seen[256] = "";
 
+	if (!p) {
+		runner_problem(r, "%s never started, so it never listened on %s %s", step->role, proto,
+			       step->endpoint);
+		return 0;
+	}
 	snprintf(netdir, sizeof(netdir), "/proc/%d/net", (int)p->pid);
+	/* the program's own timeout may end it first: decide a moment before it */
+	if (p->deadline - 0.05 < deadline)
+		deadline = p->deadline - 0.05;
 	for (;;) {
 		if (p->running && socktable_has_listener(netdir, step->proto, step->endpoint))
 			return 0;
+		/* what it does listen on, read while it still runs, for the message */
+		if (p->running && now_seconds() - looked > 0.1) {
+			char now[sizeof(seen)];
+			listeners(netdir, step->proto, now, sizeof(now));
+			if (!seen[0] || !strncmp(now, "it ", 3)) /* the last that listened, as it ends */
+				memcpy(seen, now, sizeof(seen));
+			looked = now_seconds();
+		}
+		/* the later steps still run: a client's RST and ECONNREFUSED are the lesson */
 		if (!p->running) {
-			runner_problem(r, "%s ended before it listened on %s %s", step->role,
-				step->proto == IPPROTO_TCP ? "tcp" : "udp", step->endpoint);
-			return 1;
+			runner_problem(r, "%s ended before it listened on %s %s (%s)", step->role, proto,
+				step->endpoint, seen[0] ? seen : "it never ran long enough to look");
+			return 0;
 		}
 		if (now_seconds() > deadline) {
-			char seen[256];
 			listeners(netdir, step->proto, seen, sizeof(seen));
-			runner_problem(r, "%s did not listen on %s %s within %g s (%s)", step->role,
-				step->proto == IPPROTO_TCP ? "tcp" : "udp", step->endpoint, step->timeout,
-				seen);
-			return 1;
+			runner_problem(r, "%s did not listen on %s %s within %.1f s (%s)", step->role, proto,
+				step->endpoint, now_seconds() - started, seen);
+			return 0;
 		}
 		/* look often at first, when servers get ready, then spare the CPU */
 		if (pump(r, now_seconds() - started < 0.2 ? 2 : 20) < 0)
@@ -630,8 +748,12 @@ static void say_step(const struct runner *r, const struct lab_step *s)
 		for (size_t i = 0; i < s->ncaps; i++)
 			fprintf(stderr, "%s%s", i ? "," : " caps ", s->caps[i]);
 		fputc(':', stderr);
+		/* a swapped program by the path it was given: that is what runs */
+		const char *used = used_program(r, s->role);
 		for (size_t i = 0; i < s->argc; i++)
-			fprintf(stderr, " %s", s->argv[i]);
+			fprintf(stderr, " %s", i == 0 && used ? used : s->argv[i]);
+		if (used || r->trace_all)
+			fputs(compile_failed(r, s->role) ? " (not run: it did not compile)" : " (traced)", stderr);
 		fputc('\n', stderr);
 		break;
 	case STEP_WAIT_LISTEN:
@@ -656,6 +778,8 @@ int runner_step(struct runner *r, size_t i)
 	struct proc *p;
 
 	say_step(r, s);
+	if (s->kind <= STEP_RUN && compile_failed(r, s->role))
+		return 0; /* said already; the other roles still show what they can */
 	switch (s->kind) {
 	case STEP_START:
 		return spawn(r, s) ? 0 : 1;
@@ -668,9 +792,12 @@ int runner_step(struct runner *r, size_t i)
 	case STEP_WAIT_LISTEN:
 		return wait_listen(r, s);
 	case STEP_WAIT_EXIT:
-		return wait_exit(r, find_proc(r, s->role)) < 0 ? -1 : 0;
+		p = find_proc(r, s->role);
+		return p && wait_exit(r, p) < 0 ? -1 : 0;
 	case STEP_STOP:
 		p = find_proc(r, s->role);
+		if (!p) /* it never started: said already */
+			return 0;
 		if (p->running) {
 			p->stopped = true;
 			kill(-p->pid, SIGTERM);
@@ -724,6 +851,7 @@ void runner_kill(struct runner *r)
 			close(p->out);
 			p->out = -1;
 		}
+		close_own(p);
 	}
 }
 
@@ -736,8 +864,14 @@ void runner_free(struct runner *r)
 		free(r->procs[i].path);
 		free(r->procs[i].buf);
 		free(r->procs[i].errlog);
+		free(r->procs[i].outlog);
 	}
 	free(r->procs);
+	for (size_t i = 0; i < r->nbuilt; i++) {
+		free(r->built[i].role);
+		free(r->built[i].path);
+	}
+	free(r->built);
 	for (size_t i = 0; i < r->nevents; i++)
 		record_clear(&r->events[i]);
 	free(r->events);

@@ -21,7 +21,9 @@ struct proc {
 	const struct lab_step *step;
 	char *role, *host, *path;
 	pid_t pid;
-	int out;                 /* its stdout, -1 once closed */
+	int out;                 /* its stdout (traced: its keeper's events), -1 once closed */
+	int own;                 /* traced: the program's own stdout, -1 once closed */
+	int own_file;            /* ... copied into outlog */
 	char *buf;               /* a partial line */
 	size_t len, cap;
 	double started, deadline, ended;
@@ -31,6 +33,8 @@ struct proc {
 	size_t long_lines;       /* lines too long to keep */
 	int status;
 	char *errlog;            /* its stderr */
+	char *outlog;            /* its stdout, when traced (the events come from the tracer) */
+	bool traced;
 	size_t lines;
 	struct sandbox sb;       /* sb.on: it runs contained */
 	size_t out_bytes;        /* of stdout, for the output limit */
@@ -40,11 +44,20 @@ struct proc {
 	size_t tail_at;          /* total bytes ever put in tail */
 };
 
+/* A program portlab compiled from --use ROLE=SOURCE. */
+struct built {
+	char *role;
+	char *path;              /* NULL: it did not compile */
+};
+
 struct runner {
 	const struct lab *lab;
 	const char *run_id, *dir;
 	char **use;              /* "ROLE=PATH" */
 	size_t nuse;
+	struct built *built;     /* from the --use sources (compile.c) */
+	size_t nbuilt;
+	bool trace_all;          /* --trace: every program runs traced, not only --use ones */
 	bool progress;           /* tell people what happens, on stderr */
 	struct proc *procs;
 	size_t nprocs;

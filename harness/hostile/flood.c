@@ -1,7 +1,11 @@
-/* flood - print events without end (or, with "junk", long lines that are no
- * events; with "nonl", one endless line without a newline). */
+/* flood - make socket calls without end, each one an event for the tracer
+ * (or, with "junk", print long lines; with "nonl", one endless line without
+ * a newline: output, not events). */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 int main(int argc, char **argv)
 {
@@ -9,12 +13,20 @@ int main(int argc, char **argv)
 	int nonl = argc > 1 && !strcmp(argv[1], "nonl");
 	char line[1024];
 
+	if (!junk && !nonl) {
+		struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(9) };
+		int fd = socket(AF_INET, SOCK_DGRAM, 0);
+		inet_pton(AF_INET, "192.0.2.2", &to.sin_addr);
+		if (fd < 0 || connect(fd, (struct sockaddr *)&to, sizeof(to)) < 0) {
+			perror("socket");
+			return 1;
+		}
+		for (;;)
+			(void)!send(fd, "x", 1, 0);
+	}
 	memset(line, 'x', sizeof(line) - 2);
 	line[sizeof(line) - 2] = nonl ? 'x' : '\n';
 	line[sizeof(line) - 1] = '\0';
-	for (unsigned long n = 0;; n++)
-		if (junk || nonl)
-			fputs(line, stdout);
-		else
-			printf("{\"call\":\"send\",\"ok\":true,\"fd\":3,\"bytes\":%lu}\n", n);
+	for (;;)
+		fputs(line, stdout);
 }
