@@ -81,7 +81,7 @@ CASES = [
     ("misspelt program", GOOD.replace("tcp_client --connect", "tcp_clinet --connect"), 8,
      "program 'tcp_clinet' not found"),
     ("misspelt step option", GOOD.replace("run client on a:", "run client on a timout 5:"), 8,
-     "unknown option 'timout' (as, caps, timeout) (did you mean 'timeout'?)"),
+     "unknown option 'timout' (as, caps, timeout, limit) (did you mean 'timeout'?)"),
     ("host statement outside a host block", GOOD.replace("link a:eth0", "forward\nlink a:eth0"), 7,
      "'forward' belongs in a host block"),
     ("a statement with too many words", GOOD.replace("link a:eth0 b:eth0", "link a:eth0 b:eth0 c:eth0"), 7,

@@ -412,7 +412,7 @@ def test_another_kernel_fails_with_the_differing_cells(tmp_path):
         "host server\n    iface eth0 192.0.2.10/24 2001:db8::10/64\n"
         "host client\n    iface eth0 192.0.2.20/24\n"
         "link client:eth0 server:eth0\n"
-        "run bind-table on server: bind_table --addr4 192.0.2.10 --addr6 2001:db8::10"
+        "run bind-table on server as root: bind_table --addr4 192.0.2.10 --addr6 2001:db8::10"
         " --port 8080 --reference %s\n"
         "note bind-table-compare differing differences\n"
         'expect "the bind table is the reference table" '

@@ -22,6 +22,7 @@ start recv on b: bulk_recv --listen 192.0.2.2:9000
 wait recv listening tcp 192.0.2.2:9000
 run send on a: bulk_send --connect 192.0.2.2:9000 --bytes %d
 wait recv exit
+note received bytes
 expect "everything arrived" events recv received: all bytes = %d
 """ % (BYTES, BYTES)
 
