@@ -33,6 +33,10 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(O)/%.o)
 # every scenarios/<dir>/<prog>.c but lib/ is one program
 PROG_SRC := $(filter-out scenarios/lib/%,$(wildcard scenarios/*/*.c))
 PROGS    := $(PROG_SRC:%.c=$(O)/%)
+# an exercise's programs (its reference solution, its own clients) go
+# beside the labs' programs: scenarios/exercises/<ex>/<prog>.c -> $(O)/scenarios/<ex>/<prog>
+EX_SRC   := $(wildcard scenarios/exercises/*/*.c)
+PROGS    += $(patsubst scenarios/exercises/%.c,$(O)/scenarios/%,$(EX_SRC))
 
 all: $(O)/portlab $(PROGS)
 
@@ -59,6 +63,10 @@ $(O)/scenarios/lib/%.o: scenarios/lib/%.c scenarios/lib/report.h
 $(O)/scenarios/%: scenarios/%.c $(LIB_OBJ) scenarios/lib/report.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Iscenarios/lib $(LDFLAGS) -o $@ $< $(LIB_OBJ)
+
+$(O)/scenarios/%: scenarios/exercises/%.c $(LIB_OBJ) scenarios/lib/report.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Iscenarios/lib $(LDFLAGS) -o $@ $< $(LIB_OBJ) -lpthread
 
 run:
 	./run-labs

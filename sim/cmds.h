@@ -7,6 +7,7 @@ int cmd_run(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_clean(int argc, char **argv);
 int cmd_flows(int argc, char **argv);
+int cmd_grade(int argc, char **argv);
 
 /* Exit statuses, like diff and grep. */
 enum {

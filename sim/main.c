@@ -17,6 +17,7 @@ static const struct cmd {
 	{ "list",  cmd_list,  "list the labs and what each shows" },
 	{ "flows", cmd_flows, "print the connections in pcap files" },
 	{ "clean", cmd_clean, "remove what an interrupted run left behind" },
+	{ "grade", cmd_grade, "grade students' programs for an exercise" },
 };
 
 static int usage(FILE *out)

@@ -32,4 +32,7 @@ void report_junit(FILE *out, const struct run_result *o);
 /* report_junit_error - a <testsuite> for lab NAME that could not run, with ERROR as its <error>. */
 void report_junit_error(FILE *out, const char *name, const char *error);
 
+/* xml_text - TEXT with XML's five special characters escaped. */
+void xml_text(FILE *out, const char *text);
+
 #endif
