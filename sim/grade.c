@@ -179,7 +179,7 @@ static char *first_error(const char *log)
 	char line[512], *found = NULL;
 
 	while (f && !found && fgets(line, sizeof(line), f))
-		if (strstr(line, "error") || strstr(line, "portlab:")) {
+		if (strstr(line, " error:") || strstr(line, " Error ") || strstr(line, "portlab:")) {
 			line[strcspn(line, "\r\n")] = '\0';
 			found = xstrdup(line);
 		}

@@ -177,7 +177,7 @@ char *hint_for(const struct exercise_check *c, struct expect ***conds, const siz
 	const char *host = role_host(res, role);
 	char *listening = listening_on(res, host, role);
 	fill(&t, chosen ? chosen->text : c->text, listening);
-	add(&t, " (evidence: %s", v ? v->detail : "");
+	add(&t, " (evidence: the check saw %s", v ? v->detail : "nothing");
 	if (v)
 		event_evidence(&t, res, v->check);
 	if (host[0])

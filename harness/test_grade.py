@@ -1,0 +1,124 @@
+"""portlab grade: every exercise's reference scores full marks, and wrong
+solutions lose the checks they should, with the hint a student needs.
+
+Each exercise is graded once (its reference and its wrong solutions from
+harness/submissions/<exercise>/ in one `portlab grade` run); the tests read
+the grades it wrote.
+"""
+import csv
+import json
+import os
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from portlab_harness import ROOT, need_root, netns_names, portlab
+
+SUBMISSIONS = os.path.join(ROOT, "harness", "submissions")
+EXERCISES = os.path.join(ROOT, "scenarios", "exercises")
+
+# For each exercise and wrong solution: the checks it loses, and for some of
+# them a piece of the hint it must get. Every other check it keeps.
+WRONG = {
+    "echo-server": {
+        "loopback": {
+            "lost": ["a client on network A gets its line back",
+                     "three clients on network A in a row are served",
+                     "clients on network B get their line back",
+                     "the server host itself gets its lines back",
+                     "network A's wire shows the clients' four-tuples",
+                     "network B's wire shows the clients' four-tuples"],
+            "hints": {"clients on network B get their line back":
+                      "no client on network B could connect: your server listens on "
+                      "127.0.0.1:8080, which only the server host itself can reach"},
+        },
+        "port8081": {
+            "lost": "all",
+            "hints": {"it listens on the task's port":
+                      "nothing listens on port 8080: your program listens on 0.0.0.0:8081",
+                      "a client on network A gets its line back":
+                      "the SYN to 8080 was answered by a RST: nothing listened on 8080 "
+                      "(your program listened on 0.0.0.0:8081)"},
+        },
+        "one_client": {
+            "lost": ["three clients on network A in a row are served",
+                     "clients on network B get their line back",
+                     "the server host itself gets its lines back",
+                     "network A's wire shows the clients' four-tuples",
+                     "network B's wire shows the clients' four-tuples"],
+            "hints": {"three clients on network A in a row are served":
+                      "the second client was refused: your program closed its listening "
+                      "socket after the first accept"},
+        },
+        "uppercase": {
+            "lost": ["a client on network A gets its line back",
+                     "three clients on network A in a row are served",
+                     "clients on network B get their line back",
+                     "the server host itself gets its lines back"],
+            "hints": {"a client on network A gets its line back":
+                      "the reply was not the line the client sent"},
+        },
+        "syntax_error": {
+            "lost": "all",
+            "hints": {"it listens on the task's port": "your program does not compile: "},
+        },
+    },
+}
+
+_graded = {}
+
+
+def grade(exercise, tmp_path_factory):
+    """Grade the reference and every wrong solution of EXERCISE, once."""
+    if exercise not in _graded:
+        out = tmp_path_factory.mktemp(exercise) / "grades"
+        subs = [os.path.join(EXERCISES, exercise, "reference.c")]
+        subs += sorted(os.path.join(SUBMISSIONS, exercise, f)
+                       for f in os.listdir(os.path.join(SUBMISSIONS, exercise)))
+        proc = portlab("grade", exercise, *subs, "--out", str(out), "-j", "2")
+        _graded[exercise] = (proc, out)
+    return _graded[exercise]
+
+
+def student(out, name):
+    """A student's Gradescope results.json, checked for its own sums."""
+    with open(os.path.join(out, name, "results.json")) as f:
+        res = json.load(f)
+    assert res["tests"], "no checks in %s's grade" % name
+    assert res["score"] == sum(t["score"] for t in res["tests"])
+    assert res["max_score"] == sum(t["max_score"] for t in res["tests"])
+    return res
+
+
+@pytest.mark.parametrize("exercise", sorted(WRONG))
+def test_the_reference_scores_full_marks(exercise, tmp_path_factory):
+    need_root()
+    proc, out = grade(exercise, tmp_path_factory)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    res = student(out, "reference")
+    failed = [t for t in res["tests"] if t["score"] != t["max_score"]]
+    assert failed == [], failed
+    assert res["score"] == res["max_score"] > 0
+
+
+CASES = [(ex, name) for ex in sorted(WRONG) for name in sorted(WRONG[ex])]
+
+
+@pytest.mark.parametrize("exercise,name", CASES)
+def test_a_wrong_solution_loses_what_it_should(exercise, name, tmp_path_factory):
+    need_root()
+    proc, out = grade(exercise, tmp_path_factory)
+    want = WRONG[exercise][name]
+    res = student(out, name)
+    names = [t["name"] for t in res["tests"]]
+    lost = names if want["lost"] == "all" else want["lost"]
+    assert set(lost) <= set(names), set(lost) - set(names)
+    for t in res["tests"]:
+        if t["name"] in lost:
+            assert t["score"] == 0, t
+            assert t["status"] == "failed" and t["output"] != "passed", t
+        else:
+            assert t["score"] == t["max_score"], t
+    for check, text in want["hints"].items():
+        [t] = [t for t in res["tests"] if t["name"] == check]
+        assert text in t["output"], t["output"]
