@@ -63,6 +63,50 @@ WRONG = {
             "hints": {"it listens on the task's port": "your program does not compile: "},
         },
     },
+    "udp-sender": {
+        "four": {
+            "lost": ["5 datagrams reach the server's port"],
+            "hints": {"5 datagrams reach the server's port":
+                      "the sink did not receive exactly 5 datagrams"},
+        },
+        "wrong_port": {
+            "lost": ["5 datagrams reach the server's port", "the datagrams are UDP on the wire"],
+            "hints": {"the datagrams are UDP on the wire":
+                      "datagrams were on the wire, but not to port 9999: udp 203.0.113.5:"},
+        },
+        "waits_for_reply": {
+            "lost": ["the program exits with status 0"],
+            "hints": {"the program exits with status 0": "was still running after"},
+        },
+        "tcp": {
+            "lost": "all",
+            "hints": {"no TCP handshake: nothing but UDP on the wire": "a TCP SYN was on the wire",
+                      "the datagrams are UDP on the wire":
+                      "your program opened a TCP connection: UDP needs no connection"},
+        },
+    },
+    "two-connections": {
+        "sequential": {
+            "lost": ["the connections are open at the same time"],
+            "hints": {"the connections are open at the same time":
+                      "the first connection was already closed when the second arrived"},
+        },
+        "no_ntohs": {
+            "lost": ["the printed four-tuples are the server's"],
+            "hints": {"the printed four-tuples are the server's":
+                      "your lines are not the four-tuples on the wire"},
+        },
+        "swapped": {
+            "lost": ["the printed four-tuples are the server's"],
+            "hints": {"the printed four-tuples are the server's": "-> 198.51.100.5:"},
+        },
+        "one_connection": {
+            "lost": ["two connections reach the server", "the connections are open at the same time",
+                     "it prints one line per connection"],
+            "hints": {"two connections reach the server":
+                      "only one connection reached the server"},
+        },
+    },
 }
 
 _graded = {}
@@ -122,3 +166,15 @@ def test_a_wrong_solution_loses_what_it_should(exercise, name, tmp_path_factory)
     for check, text in want["hints"].items():
         [t] = [t for t in res["tests"] if t["name"] == check]
         assert text in t["output"], t["output"]
+
+
+def test_a_hint_names_its_evidence(tmp_path_factory):
+    """The event, the flow and the capture file that show what went wrong."""
+    need_root()
+    proc, out = grade("echo-server", tmp_path_factory)
+    res = student(out, "loopback")
+    [t] = [t for t in res["tests"] if t["name"] == "clients on network B get their line back"]
+    assert "from-b's connect to 198.51.100.1:8080 failed with ECONNREFUSED" in t["output"]
+    assert "-> 198.51.100.1:8080 the SYN was answered by a RST" in t["output"]
+    pcap = t["output"].split(" in ", 1)[1].split(";")[0].split(")")[0]
+    assert pcap.endswith("server-eth1.pcap") and os.path.exists(pcap), pcap

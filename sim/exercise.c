@@ -130,6 +130,9 @@ static int check_statement(struct reader *r, char **w, int n)
 	long pts = strtol(w[2], &end, 10);
 	if (*end || end == w[2] || pts < 0 || pts > 1000)
 		return bad(r, "check: points must be a number from 0 to 1000, not '%s'", w[2]);
+	if (strstr(w[1], "${"))
+		return bad(r, "check \"%s\": a check's text names it in every student's grades, "
+			   "so it cannot hold a ${parameter}", w[1]);
 	for (size_t i = 0; i < ex->nchecks; i++)
 		if (!strcmp(ex->checks[i].text, w[1]))
 			return bad(r, "check \"%s\" is already graded on line %d", w[1],

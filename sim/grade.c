@@ -15,6 +15,7 @@
 #include "expect.h"
 #include "hints.h"
 #include "lab.h"
+#include "overlap.h"
 #include "report.h"
 #include "run.h"
 #include "runfolder.h"
@@ -128,6 +129,19 @@ static bool exit_check(const struct run_result *res, const char *role, char *det
 	return false;
 }
 
+/* overlap_check - were two TCP connections open at once on some wire? DETAIL says which. */
+static bool overlap_check(const struct run_result *res, char *detail, size_t len)
+{
+	snprintf(detail, len, "no capture");
+	for (size_t c = 0; c < res->data.ncaptures; c++)
+		if (tcp_overlap(res->captures[c].file, detail, len) == 1) {
+			size_t used = strlen(detail);
+			snprintf(detail + used, len - used, ", in %s", res->captures[c].file);
+			return true;
+		}
+	return false;
+}
+
 static void add_check(struct grade *g, const struct exercise_check *c, bool passed, char *hint)
 {
 	g->checks = xrealloc(g->checks, sizeof(*g->checks) * (g->nchecks + 1));
@@ -156,10 +170,11 @@ static void score(const struct exercise *ex, const struct run_result *res, struc
 		const struct exercise_check *c = &ex->checks[i];
 		struct check_hints ch;
 		compile_hints(ex, c, res->lab, &ch);
-		if (!strcmp(c->text, CHECK_EXITS_0)) {
-			char detail[256];
+		if (!strcmp(c->text, CHECK_EXITS_0) || !strcmp(c->text, CHECK_OVERLAP)) {
+			char detail[512];
 			struct verdict v = { .text = c->text, .detail = detail };
-			bool ok = exit_check(res, ex->role, detail, sizeof(detail));
+			bool ok = !strcmp(c->text, CHECK_OVERLAP) ? overlap_check(res, detail, sizeof(detail)) :
+				  exit_check(res, ex->role, detail, sizeof(detail));
 			add_check(g, c, ok, ok ? NULL : make_hint(c, &ch, &v, res, ex->role));
 		} else {
 			const struct verdict *v = find_verdict(res, c->text);

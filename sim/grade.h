@@ -16,6 +16,8 @@ struct exercise;
 
 /* The grader's own check: the student's program ended by itself with status 0. */
 #define CHECK_EXITS_0 "the program exits with status 0"
+/* And: two TCP connections on one wire overlap in time (the later opens before the earlier ends). */
+#define CHECK_OVERLAP "the connections are open at the same time"
 
 struct grade_check {
 	char *name;

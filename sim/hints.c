@@ -38,16 +38,25 @@ static bool is(const struct record *r, const char *key, const char *value)
 	return v && !strcmp(v, value);
 }
 
+/* has_tables - did the run read HOST's socket table? */
+static bool has_tables(const struct run_result *res, const char *host)
+{
+	for (size_t i = 0; i < res->data.nevents; i++)
+		if (is(&res->data.events[i], "call", "socket-table") &&
+		    is(&res->data.events[i], "host", host))
+			return true;
+	return false;
+}
+
 char *listening_on(const struct run_result *res, const char *host, const char *role)
 {
 	struct text t = { 0 };
-	bool tables = false;
+	bool tables = has_tables(res, host);
 
 	for (size_t i = 0; i < res->data.nevents; i++) {
 		const struct record *e = &res->data.events[i];
 		if (!is(e, "call", "socket-table") || !is(e, "host", host))
 			continue;
-		tables = true;
 		if (is(e, "state", "LISTEN") && (!t.s || !strstr(t.s, record_text(e, "local"))))
 			add(&t, "%s%s", t.s ? ", " : "", record_text(e, "local"));
 	}
@@ -139,14 +148,43 @@ static void event_evidence(struct text *t, const struct run_result *res, const c
 	free(want);
 }
 
-/* fill - TEXT with {listening} replaced. */
-static void fill(struct text *t, const char *text, const char *listening)
+/* wire - the first flows of the run, with their capture file, newly allocated. */
+static char *wire(const struct run_result *res)
+{
+	struct text t = { 0 };
+	size_t shown = 0;
+
+	for (size_t c = 0; c < res->data.ncaptures && !shown; c++) { /* one capture is enough */
+		const struct run_capture *cap = &res->data.captures[c];
+		for (size_t k = 0; k < cap->nflows && shown < 4; k++, shown++)
+			add(&t, "%s%s %s (%s)", t.s ? ", " : "", record_text(&cap->flows[k], "proto"),
+			    record_text(&cap->flows[k], "tuple"),
+			    record_text(&cap->flows[k], "conn_state"));
+		if (cap->nflows)
+			add(&t, " in %s", res->captures[c].file);
+	}
+	return t.s ? t.s : xstrdup("no packet at all");
+}
+
+/* fill - TEXT with {listening} and {wire} replaced. */
+static void fill(struct text *t, const char *text, const char *listening,
+		 const struct run_result *res)
 {
 	const char *at;
 
-	while ((at = strstr(text, "{listening}"))) {
-		add(t, "%.*s%s", (int)(at - text), text, listening);
-		text = at + strlen("{listening}");
+	while ((at = strchr(text, '{'))) {
+		if (!strncmp(at, "{listening}", 11)) {
+			add(t, "%.*s%s", (int)(at - text), text, listening);
+			text = at + 11;
+		} else if (!strncmp(at, "{wire}", 6)) {
+			char *w = wire(res);
+			add(t, "%.*s%s", (int)(at - text), text, w);
+			free(w);
+			text = at + 6;
+		} else {
+			add(t, "%.*s", (int)(at - text) + 1, text);
+			text = at + 1;
+		}
 	}
 	add(t, "%s", text);
 }
@@ -176,11 +214,11 @@ char *hint_for(const struct exercise_check *c, struct expect ***conds, const siz
 	}
 	const char *host = role_host(res, role);
 	char *listening = listening_on(res, host, role);
-	fill(&t, chosen ? chosen->text : c->text, listening);
+	fill(&t, chosen ? chosen->text : c->text, listening, res);
 	add(&t, " (evidence: the check saw %s", v ? v->detail : "nothing");
 	if (v)
 		event_evidence(&t, res, v->check);
-	if (host[0])
+	if (has_tables(res, host))
 		add(&t, "; on host %s your program listened on %s", host, listening);
 	add(&t, ")");
 	free(listening);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lab.h"
@@ -204,7 +205,13 @@ static void add_event(struct runner *r, struct proc *p, const char *line)
 		if (!p->bad_lines++) /* one note per program is enough to go on */
 			note(r, "%s printed lines that are not JSON events, the first: %s", p->role,
 			     printable(line, 80));
-		return;
+		/* what a program prints can be what it is graded on: keep it as an "output" event */
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		record_setf(&ev, "t", FIELD_NUMBER, "%lld.%06ld", (long long)now.tv_sec,
+			    now.tv_nsec / 1000);
+		record_set(&ev, "call", "output", FIELD_STRING);
+		record_set(&ev, "text", printable(line, 200), FIELD_STRING);
 	}
 	record_set(&ev, "role", p->role, FIELD_STRING);
 	record_set(&ev, "host", p->host, FIELD_STRING);
