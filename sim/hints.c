@@ -148,15 +148,21 @@ static void event_evidence(struct text *t, const struct run_result *res, const c
 	free(want);
 }
 
-/* wire - the first flows of the run, with their capture file, newly allocated. */
-static char *wire(const struct run_result *res)
+/* wire - the first flows of the capture CHECK names (else of the first capture with any), newly allocated. */
+static char *wire(const struct run_result *res, const char *check)
 {
 	struct text t = { 0 };
-	size_t shown = 0;
+	char name[128] = "";
+	size_t from = 0;
 
-	for (size_t c = 0; c < res->data.ncaptures && !shown; c++) { /* one capture is enough */
+	if (check && sscanf(check, "flows %127s", name) == 1)
+		for (size_t c = 0; c < res->data.ncaptures; c++)
+			if (!strcmp(res->data.captures[c].name, name))
+				from = c;
+	for (size_t i = 0; i < res->data.ncaptures && !t.s; i++) { /* one capture is enough */
+		size_t c = (from + i) % res->data.ncaptures;
 		const struct run_capture *cap = &res->data.captures[c];
-		for (size_t k = 0; k < cap->nflows && shown < 4; k++, shown++)
+		for (size_t k = 0; k < cap->nflows && k < 4; k++)
 			add(&t, "%s%s %s (%s)", t.s ? ", " : "", record_text(&cap->flows[k], "proto"),
 			    record_text(&cap->flows[k], "tuple"),
 			    record_text(&cap->flows[k], "conn_state"));
@@ -168,7 +174,7 @@ static char *wire(const struct run_result *res)
 
 /* fill - TEXT with {listening} and {wire} replaced. */
 static void fill(struct text *t, const char *text, const char *listening,
-		 const struct run_result *res)
+		 const struct run_result *res, const char *check)
 {
 	const char *at;
 
@@ -177,7 +183,7 @@ static void fill(struct text *t, const char *text, const char *listening,
 			add(t, "%.*s%s", (int)(at - text), text, listening);
 			text = at + 11;
 		} else if (!strncmp(at, "{wire}", 6)) {
-			char *w = wire(res);
+			char *w = wire(res, check);
 			add(t, "%.*s%s", (int)(at - text), text, w);
 			free(w);
 			text = at + 6;
@@ -214,7 +220,7 @@ char *hint_for(const struct exercise_check *c, struct expect ***conds, const siz
 	}
 	const char *host = role_host(res, role);
 	char *listening = listening_on(res, host, role);
-	fill(&t, chosen ? chosen->text : c->text, listening, res);
+	fill(&t, chosen ? chosen->text : c->text, listening, res, v ? v->check : NULL);
 	add(&t, " (evidence: the check saw %s", v ? v->detail : "nothing");
 	if (v)
 		event_evidence(&t, res, v->check);
