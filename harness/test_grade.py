@@ -107,6 +107,70 @@ WRONG = {
                       "only one connection reached the server"},
         },
     },
+    "concurrent-server": {
+        "iterative": {
+            "lost": ["the last client is served while the others wait", "all 100 clients are served"],
+            "hints": {"the last client is served while the others wait":
+                      "your server serves one client at a time"},
+        },
+        "small_backlog": {
+            "lost": ["100 clients are connected at the same time",
+                     "the last client is served while the others wait",
+                     "all 100 clients are served", "the wire shows the clients' four-tuples"],
+            "hints": {"100 clients are connected at the same time":
+                      "some clients could not connect within 2 s"},
+        },
+        "drops_some": {
+            "lost": ["all 100 clients are served"],
+            "hints": {"all 100 clients are served": "some clients did not get their line back"},
+        },
+        "port8081": {
+            "lost": "all",
+            "hints": {"it listens on the task's port":
+                      "nothing listens on port 8080: your program listens on 0.0.0.0:8081"},
+        },
+    },
+    "bind-one-interface": {
+        "any_address": {
+            "lost": ["a client on network B is refused", "B's SYN is answered by a RST on the wire",
+                     "the server host's 127.0.0.1 is refused"],
+            "hints": {"a client on network B is refused":
+                      "a client on network B was let in: your server listens on 0.0.0.0:8080",
+                      "B's SYN is answered by a RST on the wire":
+                      "tcp 198.51.100.10:"},
+        },
+        "b_address": {
+            "lost": ["clients on network A are served", "a client on network B is refused",
+                     "B's SYN is answered by a RST on the wire"],
+            "hints": {"clients on network A are served":
+                      "your server listens on 198.51.100.1:8080, network B's address"},
+        },
+        "loopback": {
+            "lost": ["clients on network A are served", "the server host's 127.0.0.1 is refused"],
+            "hints": {"clients on network A are served":
+                      "your server listens on 127.0.0.1:8080, which only the server host itself "
+                      "can reach"},
+        },
+    },
+    "restart-server": {
+        "no_reuseaddr": {
+            "lost": ["the restarted server listens at once", "clients are served after the restart"],
+            "hints": {"the restarted server listens at once":
+                      "Set SO_REUSEADDR with setsockopt() before bind()",
+                      "clients are served after the restart":
+                      "clients after the restart were refused"},
+        },
+        "reuse_after_bind": {
+            "lost": ["the restarted server listens at once", "clients are served after the restart"],
+            "hints": {"the restarted server listens at once":
+                      "as again your program wrote on stderr: bind: Address already in use"},
+        },
+        "port8081": {
+            "lost": "all",
+            "hints": {"clients are served after the restart":
+                      "nothing listens on port 8080: your program listens on 0.0.0.0:8081"},
+        },
+    },
 }
 
 _graded = {}

@@ -164,9 +164,14 @@ static int statement(struct reader *r, char **w, int n)
 {
 	struct exercise *ex = r->ex;
 
-	if (!strcmp(w[0], "role") && n == 2) {
+	if (!strcmp(w[0], "role") && n >= 2) {
 		free(ex->role);
+		free_strings(ex->roles, ex->nroles);
 		ex->role = xstrdup(w[1]);
+		ex->nroles = (size_t)n - 1;
+		ex->roles = xcalloc(ex->nroles, sizeof(char *));
+		for (int i = 1; i < n; i++)
+			ex->roles[i - 1] = xstrdup(w[i]);
 	} else if (!strcmp(w[0], "title")) {
 		free(ex->title);
 		ex->title = rest(w, 1, n);
@@ -324,6 +329,7 @@ void exercise_free(struct exercise *ex)
 	}
 	free(ex->checks);
 	free(ex->name), free(ex->dir), free(ex->file), free(ex->lab_file), free(ex->reference);
+	free_strings(ex->roles, ex->nroles);
 	free(ex->role), free(ex->title), free(ex->task), free(ex->variant_param);
 	free(ex);
 }

@@ -36,6 +36,8 @@ struct exercise {
 	char *lab_file;          /* dir/lab */
 	char *reference;         /* dir/reference.c */
 	char *role;              /* the role the student's program takes */
+	char **roles;            /* every role it takes (a server started twice): role is the first */
+	size_t nroles;
 	char *title, *task;
 	char *variant_param;     /* --variants: the lab parameter derived from the name */
 	long variant_lo, variant_hi;

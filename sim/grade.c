@@ -234,11 +234,14 @@ static void write_run(const struct run_result *res, const char *dir)
 static int run_submission(const struct exercise *ex, const char *binary, const char *dir,
 			  const struct grade_options *opt, struct grade *g)
 {
-	char *override = g->variant, *use = xasprintf("%s=%s", ex->role, binary);
+	char *override = g->variant, *use[ex->nroles];
 	struct lab *lab = lab_load(ex->lab_file, override ? &override : NULL, override ? 1 : 0);
 	struct run_result res = { 0 };
-	struct run_options ropt = { .use = &use, .nuse = 1, .captures_root = dir,
+	struct run_options ropt = { .use = use, .nuse = ex->nroles, .captures_root = dir,
 				    .interrupted = opt->interrupted };
+
+	for (size_t i = 0; i < ex->nroles; i++) /* a server started twice is the student's twice */
+		use[i] = xasprintf("%s=%s", ex->roles[i], binary);
 	int status = EXIT_ENV;
 
 	if (!lab) {
@@ -256,7 +259,8 @@ static int run_submission(const struct exercise *ex, const char *binary, const c
 		}
 		run_result_free(&res);
 	}
-	free(use);
+	for (size_t i = 0; i < ex->nroles; i++)
+		free(use[i]);
 	return status == EXIT_ENV ? -1 : 0;
 }
 

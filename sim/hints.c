@@ -204,6 +204,27 @@ static const char *role_host(const struct run_result *res, const char *role)
 	return "";
 }
 
+/* stderr_evidence - the first line the student's program (every role it took) wrote on stderr. */
+static void stderr_evidence(struct text *t, const struct run_result *res, const char *role)
+{
+	const char *path = NULL;
+
+	for (size_t i = 0; i < res->nprograms && !path; i++)
+		if (!strcmp(res->programs[i].role, role))
+			path = res->programs[i].program;
+	for (size_t i = 0; path && i < res->nprograms; i++) {
+		const struct program_end *p = &res->programs[i];
+		FILE *f = strcmp(p->program, path) ? NULL : fopen(p->stderr_file, "r");
+		char line[200];
+		if (f && fgets(line, sizeof(line), f)) {
+			line[strcspn(line, "\r\n")] = '\0';
+			add(t, "; as %s your program wrote on stderr: %s", p->role, line);
+		}
+		if (f)
+			fclose(f);
+	}
+}
+
 char *hint_for(const struct exercise_check *c, struct expect ***conds, const size_t *nconds,
 	       const struct verdict *v, const struct run_result *res, const char *role)
 {
@@ -226,6 +247,7 @@ char *hint_for(const struct exercise_check *c, struct expect ***conds, const siz
 		event_evidence(&t, res, v->check);
 	if (has_tables(res, host))
 		add(&t, "; on host %s your program listened on %s", host, listening);
+	stderr_evidence(&t, res, role);
 	add(&t, ")");
 	free(listening);
 	return t.s;
