@@ -7,6 +7,7 @@ the grades it wrote.
 """
 import csv
 import json
+import subprocess
 import os
 import xml.etree.ElementTree as ET
 
@@ -242,3 +243,144 @@ def test_a_hint_names_its_evidence(tmp_path_factory):
     assert "-> 198.51.100.1:8080 the SYN was answered by a RST" in t["output"]
     pcap = t["output"].split(" in ", 1)[1].split(";")[0].split(")")[0]
     assert pcap.endswith("server-eth1.pcap") and os.path.exists(pcap), pcap
+
+
+# --- a class, end to end ------------------------------------------------------
+
+def echo(name):
+    return os.path.join(SUBMISSIONS, "echo-server", name)
+
+
+def make_class(tmp_path):
+    """A class folder: correct ones in every form, partly wrong, broken, hostile, a copy."""
+    ref = os.path.join(EXERCISES, "echo-server", "reference.c")
+    cls = tmp_path / "class"
+    cls.mkdir()
+    text = open(ref).read()
+    (cls / "alice.c").write_text(text)
+    (cls / "grace.c").write_text(text)                       # a copy of alice's
+    (cls / "bob.c").write_text(open(echo("loopback.c")).read())
+    (cls / "carol.c").write_text(open(echo("syntax_error.c")).read())
+    dave = cls / "dave"                                      # a folder of .c files
+    dave.mkdir()
+    (dave / "server.c").write_text("/* dave */\n" + text)
+    erin = cls / "erin"                                      # a folder with a Makefile
+    erin.mkdir()
+    (erin / "echo.c").write_text(text)
+    (erin / "Makefile").write_text("echo: echo.c\n\tcc -O2 -o echo echo.c\n")
+    frank = cls / "frank"                                    # an executable, built already
+    assert subprocess.run(["cc", "-O2", "-o", str(frank), ref]).returncode == 0
+    for bad in ("spin", "forge", "daemon"):
+        (cls / ("mallory_%s.c" % bad)).write_text(
+            open(os.path.join(SUBMISSIONS, "hostile", bad + ".c")).read())
+    return cls
+
+
+FULL = ["alice", "dave", "erin", "frank", "grace"]
+NONE = ["carol", "mallory_daemon", "mallory_forge", "mallory_spin"]
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory):
+    need_root()
+    tmp = tmp_path_factory.mktemp("class")
+    cls = make_class(tmp)
+    out = tmp / "grades"
+    proc = portlab("grade", "echo-server", "--class", str(cls), "--out", str(out), "-j", "2",
+                   "--points")
+    return proc, out
+
+
+def test_a_class_grades_end_to_end(graded_class):
+    proc, out = graded_class
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    with open(out / "grades.csv") as f:
+        rows = {r["student"]: r for r in csv.DictReader(f)}
+    assert sorted(rows) == sorted(FULL + NONE + ["bob"])
+    for name in FULL:
+        assert rows[name]["points"] == rows[name]["max_points"] == "13", rows[name]
+    for name in NONE:
+        assert rows[name]["points"] == "0", rows[name]
+    assert 0 < int(rows["bob"]["points"]) < 13
+    for name in rows:  # each student's run is kept
+        assert os.path.exists(out / name / "grade.tsv")
+        assert os.path.exists(out / name / "compile.log")
+    for name in FULL + ["bob"]:
+        assert os.path.exists(out / name / "report.txt")
+        assert os.path.exists(out / name / "result.json")
+    assert "does not compile" in open(out / "carol" / "grade.tsv").read()
+    assert "error:" in open(out / "carol" / "compile.log").read()
+    # the summary: distribution, failures per check, the copy
+    assert "class summary: 10 submissions, 5 at full marks, 1 not compiling" in proc.stdout
+    assert "identical submissions: alice, grace" in proc.stdout
+    assert proc.stdout.strip().splitlines()[-1] == "%d/130" % sum(
+        int(r["points"]) for r in rows.values())
+    assert "graded 10/10" in proc.stderr
+
+
+def test_csv_junit_and_gradescope_agree(graded_class):
+    proc, out = graded_class
+    with open(out / "grades.csv") as f:
+        reader = csv.reader(f)
+        header = next(reader)
+        rows = list(reader)
+    assert header[:3] == ["student", "points", "max_points"]
+    checks = header[3:]
+    assert checks, header
+    suites = ET.parse(out / "junit.xml").getroot().findall("testsuite")
+    with open(out / "results.json") as f:
+        gs = {s["student"]: s for s in json.load(f)["students"]}
+    assert rows and len(suites) == len(rows) == len(gs)
+    by_name = {s.get("name"): s for s in suites}
+    for row in rows:
+        name, points = row[0], int(row[1])
+        suite, g = by_name[name], gs[name]
+        cases = suite.findall("testcase")
+        assert [c.get("name") for c in cases] == checks == [t["name"] for t in g["tests"]]
+        assert g["score"] == points == sum(int(x) for x in row[3:])
+        assert g["max_score"] == int(row[2])
+        failed = [c for c in cases if c.find("failure") is not None]
+        assert int(suite.get("failures")) == len(failed)
+        for case, t, cell in zip(cases, g["tests"], row[3:]):
+            assert t["score"] == int(cell)
+            fail = case.find("failure")
+            assert (fail is not None) == (t["score"] < t["max_score"])
+            if fail is not None:
+                assert fail.get("message") == t["output"]
+        with open(out / name / "results.json") as f:  # each student's own, as Gradescope reads it
+            own = json.load(f)
+        assert own["score"] == g["score"] and own["tests"] == g["tests"]
+
+
+def test_hostile_submissions_get_nothing_and_leave_nothing(graded_class):
+    proc, out = graded_class
+    with open(out / "results.json") as f:
+        gs = {s["student"]: s for s in json.load(f)["students"]}
+    assert gs["mallory_forge"]["score"] == 0   # printed events are not the clients'
+    run_ids = []
+    for name in gs:
+        if os.path.exists(out / name / "result.json"):
+            with open(out / name / "result.json") as f:
+                run_ids.append(json.load(f)["run_id"])
+    assert len(run_ids) == 9, run_ids  # all but the one that does not compile
+    left = [n for n in netns_names() if any(n.startswith("portlab-%s-" % r) for r in run_ids)]
+    assert left == []
+    stray = subprocess.run(["pgrep", "-f", "sleep 97.25"], capture_output=True, text=True)
+    assert stray.stdout == ""
+
+
+def test_one_submission_exits_0_only_at_full_marks(tmp_path):
+    need_root()
+    ref = os.path.join(EXERCISES, "echo-server", "reference.c")
+    full = portlab("grade", "echo-server", ref, "--out", str(tmp_path / "a"), "--points")
+    assert full.returncode == 0, full.stdout + full.stderr
+    assert full.stdout.strip().splitlines()[-1] == "13/13"
+    part = portlab("grade", "echo-server", echo("one_client.c"), "--out", str(tmp_path / "b"),
+                   "--points")
+    assert part.returncode == 1, part.stdout + part.stderr
+    last = part.stdout.strip().splitlines()[-1]
+    got, most = last.split("/")
+    assert most == "13" and 0 < int(got) < 13
+    assert "FAIL  three clients on network A in a row are served" in part.stdout
+    with open(tmp_path / "b" / "results.json") as f:  # one submission: Gradescope's own format
+        assert json.load(f)["score"] == int(got)

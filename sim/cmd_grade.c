@@ -559,6 +559,10 @@ int cmd_grade(int argc, char **argv)
 	struct exercise *ex = exercise_load(argv[optind]);
 	if (!ex)
 		return EXIT_USAGE;
+	if (grade_check_exercise(ex) < 0) {
+		exercise_free(ex);
+		return EXIT_USAGE;
+	}
 	if (o.handout) {
 		status = handout(ex, o.handout);
 	} else if (submissions(argv + optind + 1, argc - optind - 1, &o, &s, &n) < 0) {

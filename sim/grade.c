@@ -19,6 +19,7 @@
 #include "report.h"
 #include "run.h"
 #include "runfolder.h"
+#include "steps.h"
 #include "util.h"
 
 /* with_params - TEXT with every ${NAME} of LAB's parameters replaced, newly allocated. */
@@ -262,6 +263,56 @@ static int run_submission(const struct exercise *ex, const char *binary, const c
 	for (size_t i = 0; i < ex->nroles; i++)
 		free(use[i]);
 	return status == EXIT_ENV ? -1 : 0;
+}
+
+/* role_in_lab - does LAB start or run a program as ROLE? */
+static bool role_in_lab(const struct lab *lab, const char *role)
+{
+	for (size_t i = 0; i < lab->nsteps; i++)
+		if (lab->steps[i].kind <= STEP_RUN && !strcmp(lab->steps[i].role, role))
+			return true;
+	return false;
+}
+
+/* check_against_lab - EX's roles, checks and hint conditions fit LAB; false after saying why. */
+static bool check_against_lab(const struct exercise *ex, const struct lab *lab)
+{
+	bool ok = true;
+
+	for (size_t i = 0; i < ex->nroles; i++)
+		if (!role_in_lab(lab, ex->roles[i])) {
+			fprintf(stderr, "%s: role '%s' runs no program in %s\n", ex->file, ex->roles[i],
+				lab->file);
+			ok = false;
+		}
+	for (size_t i = 0; i < ex->nchecks; i++) {
+		const struct exercise_check *c = &ex->checks[i];
+		bool found = !strcmp(c->text, CHECK_EXITS_0) || !strcmp(c->text, CHECK_OVERLAP);
+		for (size_t k = 0; k < lab->nexpects && !found; k++)
+			found = !strcmp(lab->expects[k].text, c->text);
+		if (!found) {
+			fprintf(stderr, "%s:%d: check \"%s\" is no expectation of %s, nor one of "
+				"portlab's (\"%s\", \"%s\")\n", ex->file, c->line, c->text, lab->file,
+				CHECK_EXITS_0, CHECK_OVERLAP);
+			ok = false;
+		}
+		struct check_hints ch;
+		compile_hints(ex, c, lab, &ch);
+		for (size_t h = 0; h < ch.nhints; h++)
+			for (size_t k = 0; k < ch.nconds[h]; k++)
+				ok &= ch.conds[h][k] != NULL;
+		free_hints(&ch);
+	}
+	return ok;
+}
+
+int grade_check_exercise(const struct exercise *ex)
+{
+	struct lab *lab = lab_load(ex->lab_file, NULL, 0);
+	bool ok = lab && check_against_lab(ex, lab);
+
+	lab_free(lab);
+	return ok ? 0 : -1;
 }
 
 int grade_submission(const struct exercise *ex, const char *student, const char *submission,

@@ -49,6 +49,13 @@ struct grade_options {
 int grade_submission(const struct exercise *ex, const char *student, const char *submission,
 		     const char *dir, const struct grade_options *opt, struct grade *g);
 
+/*
+ * grade_check_exercise - EX fits its lab: its roles run programs, each
+ * check names an expectation (or one of portlab's own), each hint
+ * condition compiles. 0, or -1 after printing "<file>:<line>: ..." lines.
+ */
+int grade_check_exercise(const struct exercise *ex);
+
 /* grade_write - G as DIR/grade.tsv; 0 or -1 after saying why. */
 int grade_write(const struct grade *g, const char *dir);
 /* grade_read - DIR/grade.tsv into G; 0 or -1 after saying why. */
