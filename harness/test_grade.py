@@ -384,3 +384,73 @@ def test_one_submission_exits_0_only_at_full_marks(tmp_path):
     assert "FAIL  three clients on network A in a row are served" in part.stdout
     with open(tmp_path / "b" / "results.json") as f:  # one submission: Gradescope's own format
         assert json.load(f)["score"] == int(got)
+
+
+def small_class(tmp_path):
+    ref = open(os.path.join(EXERCISES, "echo-server", "reference.c")).read()
+    cls = tmp_path / "class"
+    cls.mkdir()
+    (cls / "alice.c").write_text(ref)
+    (cls / "bob.c").write_text(open(echo("loopback.c")).read())
+    (cls / "carol.c").write_text(open(echo("syntax_error.c")).read())
+    (cls / "grace.c").write_text(ref)
+    return cls
+
+
+def csv_rows(path):
+    with open(path) as f:
+        return sorted(csv.reader(f))
+
+
+def test_shards_merge_into_one_class(tmp_path):
+    need_root()
+    cls = small_class(tmp_path)
+    outs = []
+    for k in (1, 2):
+        out = tmp_path / ("shard%d" % k)
+        proc = portlab("grade", "echo-server", "--class", str(cls), "--shard", "%d/2" % k,
+                       "--out", str(out))
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert len(csv_rows(out / "grades.csv")) == 1 + 2  # the header and half the class
+        outs.append(out)
+    merged = tmp_path / "merged"
+    proc = portlab("grade", "--merge", *map(str, outs), "--out", str(merged))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    rows = csv_rows(merged / "grades.csv")
+    assert [r[0] for r in rows] == ["alice", "bob", "carol", "grace", "student"]
+    shard_rows = csv_rows(outs[0] / "grades.csv")[:-1] + csv_rows(outs[1] / "grades.csv")[:-1]
+    assert sorted(shard_rows) == rows[:-1]
+    assert "identical submissions: alice, grace" in proc.stdout  # across the shards
+    ET.parse(merged / "junit.xml")
+    twice = portlab("grade", "--merge", str(outs[0]), str(outs[0]), "--out", str(tmp_path / "x"))
+    assert twice.returncode == 2 and "graded twice" in twice.stderr
+
+
+def test_variants_give_each_student_a_port(tmp_path):
+    need_root()
+    ports = {}
+    for name in ("alice", "bob"):
+        proc = portlab("grade", "echo-server", "--handout", name)
+        assert proc.returncode == 0, proc.stderr
+        assert "Handout for %s." % name in proc.stdout
+        ports[name] = int(proc.stdout.split("listens on port ")[1].split()[0])
+        again = portlab("grade", "echo-server", "--handout", name)
+        assert again.stdout == proc.stdout  # a stable hash: the same port every time
+    assert ports["alice"] != ports["bob"] and all(8000 <= p <= 8999 for p in ports.values())
+    ref = open(os.path.join(EXERCISES, "echo-server", "reference.c")).read()
+    mine = ref.replace("#define PORT 8080", "#define PORT %d" % ports["alice"])
+    cls = tmp_path / "class"
+    cls.mkdir()
+    (cls / "alice.c").write_text(mine)
+    (cls / "bob.c").write_text(mine)  # bob copied alice's solution
+    out = tmp_path / "grades"
+    proc = portlab("grade", "echo-server", "--class", str(cls), "--variants", "--out", str(out))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    with open(out / "results.json") as f:
+        gs = {s["student"]: s for s in json.load(f)["students"]}
+    assert gs["alice"]["score"] == gs["alice"]["max_score"]
+    assert gs["bob"]["score"] == 0
+    [t] = [t for t in gs["bob"]["tests"] if t["name"] == "it listens on the task's port"]
+    assert ("nothing listens on port %d: your program listens on 0.0.0.0:%d"
+            % (ports["bob"], ports["alice"])) in t["output"]
+    assert "identical submissions: alice, bob" in proc.stdout

@@ -486,21 +486,12 @@ static int merge(char **dirs, int ndirs, const struct options *o)
 	return status;
 }
 
-/* handout - the exercise's task as STUDENT gets it: with their variant's values. */
-static int handout(const struct exercise *ex, const char *student)
+/* print_params - TEXT with each ${NAME} of LAB's parameters replaced by its value. */
+static void print_params(const char *text, const struct lab *lab)
 {
-	char *override = ex->variant_param ?
-		xasprintf("%s=%ld", ex->variant_param, variant_value(ex, student)) : NULL;
-	struct lab *lab = lab_load(ex->lab_file, override ? &override : NULL, override ? 1 : 0);
-
-	if (!lab) {
-		free(override);
-		return EXIT_USAGE;
-	}
-	printf("# %s: %s\n\nfor %s\n\n", ex->name, ex->title ? ex->title : "", student);
-	for (const char *t = ex->task ? ex->task : ""; *t; t++) {
+	for (const char *t = text ? text : ""; *t; t++) {
 		size_t i;
-		for (i = 0; i < lab->nparams; i++) { /* ${port} and friends, as this student's lab has them */
+		for (i = 0; i < lab->nparams; i++) {
 			size_t len = strlen(lab->params[i].name);
 			if (!strncmp(t, "${", 2) && !strncmp(t + 2, lab->params[i].name, len) &&
 			    t[2 + len] == '}') {
@@ -512,9 +503,27 @@ static int handout(const struct exercise *ex, const char *student)
 		if (i == lab->nparams)
 			putchar(*t);
 	}
-	putchar('\n');
-	lab_free(lab);
+}
+
+/* handout - the exercise as STUDENT gets it: task and checks, with their variant's values. */
+static int handout(const struct exercise *ex, const char *student)
+{
+	char *override = ex->variant_param ?
+		xasprintf("%s=%ld", ex->variant_param, variant_value(ex, student)) : NULL;
+	struct lab *lab = lab_load(ex->lab_file, override ? &override : NULL, override ? 1 : 0);
+
 	free(override);
+	if (!lab)
+		return EXIT_USAGE;
+	printf("# %s: ", ex->name);
+	print_params(ex->title, lab);
+	printf("\n\nHandout for %s.\n\n", student);
+	print_params(ex->task, lab);
+	printf("\n\nYour program is graded on (%d points):\n", ex->max_points);
+	for (size_t i = 0; i < ex->nchecks; i++)
+		printf("- %s (%d point%s)\n", ex->checks[i].text, ex->checks[i].points,
+		       ex->checks[i].points == 1 ? "" : "s");
+	lab_free(lab);
 	return EXIT_PASS;
 }
 
@@ -524,8 +533,13 @@ static int submissions(char **args, int nargs, const struct options *o, struct s
 {
 	if (o->class_dir && list_class(o->class_dir, s, n) < 0)
 		return -1;
-	for (int i = 0; i < nargs; i++)
+	for (int i = 0; i < nargs; i++) {
+		if (access(args[i], F_OK) < 0) {
+			pl_warn_errno("submission %s", args[i]);
+			return -1;
+		}
 		add_submission(s, n, args[i]);
+	}
 	if (!*n) {
 		pl_warn(o->class_dir ? "--class %s holds no submission" :
 			"what to grade? name submissions or --class DIR", o->class_dir);
