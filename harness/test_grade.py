@@ -454,3 +454,47 @@ def test_variants_give_each_student_a_port(tmp_path):
     assert ("nothing listens on port %d: your program listens on 0.0.0.0:%d"
             % (ports["bob"], ports["alice"])) in t["output"]
     assert "identical submissions: alice, bob" in proc.stdout
+
+
+@pytest.mark.parametrize("args,message", [
+    (["no-such-exercise", "x.c"], "no exercise 'no-such-exercise'"),
+    (["echo-server"], "what to grade?"),
+    (["echo-server", "/nonexistent/x.c"], "submission /nonexistent/x.c: No such file"),
+    (["echo-server", "x.c", "--shard", "3/2"], "--shard wants K/N"),
+    (["echo-server", "x.c", "-j", "0"], "--jobs wants a number"),
+    (["--merge"], "--merge wants the folders"),
+])
+def test_usage_errors_exit_2(args, message):
+    proc = portlab("grade", *args)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert message in proc.stderr, proc.stderr
+
+
+def test_a_broken_exercise_is_reported_with_its_line(tmp_path):
+    ex = tmp_path / "broken"
+    ex.mkdir()
+    lab = open(os.path.join(EXERCISES, "udp-sender", "lab")).read()
+    (ex / "lab").write_text(lab)
+    text = open(os.path.join(EXERCISES, "udp-sender", "exercise")).read()
+    text = text.replace('check "the datagrams are UDP on the wire" 1', 'check "no such check" 1')
+    (ex / "exercise").write_text(text + "\nfrobnicate now\n")
+    proc = portlab("grade", str(ex), "x.c")
+    assert proc.returncode == 2
+    assert "%s:%d: unknown statement 'frobnicate'" % (ex / "exercise", text.count("\n") + 2) \
+        in proc.stderr, proc.stderr
+    (ex / "exercise").write_text(text)
+    proc = portlab("grade", str(ex), "x.c")
+    assert proc.returncode == 2
+    line = text.split("\n").index('check "no such check" 1') + 1
+    assert "%s:%d: check \"no such check\" is no expectation of" % (ex / "exercise", line) \
+        in proc.stderr, proc.stderr
+
+
+def test_list_exercises():
+    proc = portlab("list", "--exercises")
+    assert proc.returncode == 0
+    names = [line.split()[0] for line in proc.stdout.splitlines()[1:] if line.strip()][:-1]
+    assert names == sorted(["echo-server", "udp-sender", "two-connections", "concurrent-server",
+                            "bind-one-interface", "restart-server"])
+    labs = portlab("list").stdout  # exercises are not labs: 'run --all' leaves them out
+    assert "echo-server" not in labs and "exercises" not in labs
