@@ -86,6 +86,8 @@ install: all
 	install -m 755 $(O)/portlab $(DESTDIR)$(PREFIX)/bin/portlab
 	cp -r scenarios $(DESTDIR)$(PREFIX)/share/portlab/
 	cp -r $(O)/scenarios/. $(DESTDIR)$(PREFIX)/share/portlab/scenarios/
+	# an exercise's programs beside its lab file, where an installed portlab looks
+	$(foreach e,$(notdir $(wildcard scenarios/exercises/*)),cp $(O)/scenarios/$(e)/* $(DESTDIR)$(PREFIX)/share/portlab/scenarios/exercises/$(e)/;)
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 644 docs/portlab.1 $(DESTDIR)$(PREFIX)/share/man/man1/portlab.1
 

@@ -300,10 +300,10 @@ static void lost_grade(const struct exercise *ex, const char *student, struct gr
 	}
 }
 
-/* write_marker - OUT/exercise names the exercise, for --merge. */
+/* write_marker - OUT/exercise.txt names the exercise, for --merge. */
 static void write_marker(const char *out, const char *exercise)
 {
-	char *path = xasprintf("%s/exercise", out);
+	char *path = xasprintf("%s/exercise.txt", out);
 	FILE *f = fopen(path, "w");
 
 	if (!f || fprintf(f, "%s\n", exercise) < 0 || fclose(f) != 0)
@@ -421,11 +421,11 @@ static int merge_dir(const char *dir, struct grade **g, size_t *n, char **exerci
 {
 	struct dirent **list;
 	int k = scandir(dir, &list, NULL, alphasort);
-	char *marker = xasprintf("%s/exercise", dir), name[256];
+	char *marker = xasprintf("%s/exercise.txt", dir), name[256];
 	FILE *f = fopen(marker, "r");
 
 	if (!f || !fgets(name, sizeof(name), f) || k < 0) {
-		pl_warn("--merge %s: not the output of portlab grade (no exercise file)", dir);
+		pl_warn("--merge %s: not the output of portlab grade (no exercise.txt)", dir);
 		free(marker);
 		if (f)
 			fclose(f);
