@@ -121,7 +121,7 @@ static void flow_evidence(struct text *t, const struct run_result *res, const st
 			if (!is(f, "id.resp_h", remote) || !is(f, "id.resp_p", rport) ||
 			    (lport && strcmp(lport, "0") && !is(f, "id.orig_p", lport)))
 				continue;
-			add(t, "; on the wire, %s %s %s (%s, history %s) in %s",
+			add(t, "; on the wire, %s %s: %s (%s, history %s) in %s",
 			    record_text(f, "proto"), record_text(f, "tuple"), explain_flow(f),
 			    record_text(f, "conn_state"), record_text(f, "history"),
 			    res->captures[c].file);
