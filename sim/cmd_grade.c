@@ -194,18 +194,6 @@ static void free_submissions(struct submission *s, size_t n)
 	free(s);
 }
 
-/* default_out - grades/EXERCISE/YYYYmmdd-HHMMSS */
-static char *default_out(const char *exercise)
-{
-	char stamp[32];
-	time_t now = time(NULL);
-	struct tm tm;
-
-	if (!localtime_r(&now, &tm) || !strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm))
-		snprintf(stamp, sizeof(stamp), "%lld", (long long)now);
-	return xasprintf("grades/%s/%s", exercise, stamp);
-}
-
 /* progress - "graded D/T, about S s left" on stderr. */
 static void progress(size_t done, size_t total, double started)
 {
@@ -300,51 +288,6 @@ static void lost_grade(const struct exercise *ex, const char *student, struct gr
 	}
 }
 
-/* write_marker - OUT/exercise.txt names the exercise, for --merge. */
-static void write_marker(const char *out, const char *exercise)
-{
-	char *path = xasprintf("%s/exercise.txt", out);
-	FILE *f = fopen(path, "w");
-
-	if (!f || fprintf(f, "%s\n", exercise) < 0 || fclose(f) != 0)
-		pl_warn_errno("%s", path);
-	free(path);
-}
-
-/* finish - the class outputs from the grades G, the summary, and the exit status. */
-static int finish(const char *exercise, struct grade *g, size_t n, const char *out,
-		  const struct options *o, int status)
-{
-	for (size_t i = 0; i < n; i++) {
-		char *path = xasprintf("%s/%s/results.json", out, g[i].student);
-		struct stat st;
-		char *dir = xasprintf("%s/%s", out, g[i].student);
-		if (stat(dir, &st) == 0) /* a merge reads other folders: write only where they are */
-			gradescope_write(path, &g[i]);
-		free(dir);
-		free(path);
-	}
-	write_marker(out, exercise);
-	if (grades_write(out, exercise, g, n) < 0 && !status)
-		status = EXIT_ENV;
-	grades_summary(stdout, g, n);
-	printf("grades in %s/ (grades.csv, junit.xml, results.json, a folder per student)\n", out);
-	if (n == 1 && !status) {
-		for (size_t c = 0; c < g[0].nchecks; c++)
-			if (g[0].checks[c].hint)
-				printf("  FAIL  %s (%d points): %s\n", g[0].checks[c].name,
-				       g[0].checks[c].max, g[0].checks[c].hint);
-		status = g[0].points == g[0].max ? EXIT_PASS : EXIT_FAIL;
-	}
-	if (o->points) {
-		int pts = 0, max = 0;
-		for (size_t i = 0; i < n; i++)
-			pts += g[i].points, max += g[i].max;
-		printf("%d/%d\n", pts, max);
-	}
-	return status;
-}
-
 /* collect - the grades the workers wrote, in class order. */
 static struct grade *collect(const struct exercise *ex, const struct submission *s, size_t n,
 			     const char *out)
@@ -392,7 +335,7 @@ static void catch_signals(void)
 static int grade_class(const struct exercise *ex, struct submission *s, size_t n,
 		       const struct options *o)
 {
-	char *out = o->out ? xstrdup(o->out) : default_out(ex->name);
+	char *out = o->out ? xstrdup(o->out) : grades_default_out(ex->name);
 	int status;
 
 	if (mkdirs(out) < 0) {
@@ -408,81 +351,11 @@ static int grade_class(const struct exercise *ex, struct submission *s, size_t n
 		return status;
 	}
 	struct grade *g = collect(ex, s, n, out);
-	status = finish(ex->name, g, n, out, o, status);
+	status = grades_publish(ex->name, g, n, out, o->points, status);
 	for (size_t i = 0; i < n; i++)
 		grade_free(&g[i]);
 	free(g);
 	free(out);
-	return status;
-}
-
-/* merge_dir - every student folder of DIR with a grade into *G; -1 after saying why. */
-static int merge_dir(const char *dir, struct grade **g, size_t *n, char **exercise)
-{
-	struct dirent **list;
-	int k = scandir(dir, &list, NULL, alphasort);
-	char *marker = xasprintf("%s/exercise.txt", dir), name[256];
-	FILE *f = fopen(marker, "r");
-
-	if (!f || !fgets(name, sizeof(name), f) || k < 0) {
-		pl_warn("--merge %s: not the output of portlab grade (no exercise.txt)", dir);
-		free(marker);
-		if (f)
-			fclose(f);
-		for (int i = 0; i < k; i++)
-			free(list[i]);
-		free(k >= 0 ? list : NULL);
-		return -1;
-	}
-	fclose(f);
-	free(marker);
-	name[strcspn(name, "\n")] = '\0';
-	if (!*exercise)
-		*exercise = xstrdup(name);
-	for (int i = 0; i < k; i++) {
-		char *sub = xasprintf("%s/%s", dir, list[i]->d_name), *tsv = xasprintf("%s/grade.tsv", sub);
-		if (list[i]->d_name[0] != '.' && access(tsv, F_OK) == 0) {
-			*g = xrealloc(*g, sizeof(**g) * (*n + 1));
-			if (grade_read(sub, &(*g)[*n]) == 0)
-				(*n)++;
-		}
-		free(sub), free(tsv), free(list[i]);
-	}
-	free(list);
-	return strcmp(*exercise, name) ? (pl_warn("--merge %s: grades of %s, not %s", dir, name,
-						   *exercise), -1) : 0;
-}
-
-static int cmp_grades(const void *a, const void *b)
-{
-	return strcmp(((const struct grade *)a)->student, ((const struct grade *)b)->student);
-}
-
-/* merge - portlab grade --merge DIR...: the shards' grades as one class. */
-static int merge(char **dirs, int ndirs, const struct options *o)
-{
-	struct grade *g = NULL;
-	size_t n = 0;
-	char *exercise = NULL;
-	int status = EXIT_PASS;
-
-	for (int i = 0; i < ndirs && status == EXIT_PASS; i++)
-		if (merge_dir(dirs[i], &g, &n, &exercise) < 0)
-			status = EXIT_USAGE;
-	if (status == EXIT_PASS && n) {
-		qsort(g, n, sizeof(*g), cmp_grades);
-		for (size_t i = 0; i + 1 < n; i++)
-			if (!strcmp(g[i].student, g[i + 1].student)) {
-				pl_warn("--merge: student %s is graded twice", g[i].student);
-				status = EXIT_USAGE;
-			}
-	}
-	char *out = o->out ? xstrdup(o->out) : exercise ? default_out(exercise) : NULL;
-	if (status == EXIT_PASS && out && mkdirs(out) == 0)
-		status = finish(exercise, g, n, out, o, EXIT_PASS);
-	for (size_t i = 0; i < n; i++)
-		grade_free(&g[i]);
-	free(g), free(out), free(exercise);
 	return status;
 }
 
@@ -564,7 +437,7 @@ int cmd_grade(int argc, char **argv)
 	if (o.jobs < 1)
 		o.jobs = 1;
 	if (o.merge)
-		return optind < argc ? merge(argv + optind, argc - optind, &o) :
+		return optind < argc ? grades_merge(argv + optind, argc - optind, o.out, o.points) :
 		       (pl_warn("--merge wants the folders of the shards"), EXIT_USAGE);
 	if (optind >= argc) {
 		usage(stderr);
