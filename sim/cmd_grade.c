@@ -347,11 +347,13 @@ static int grade_class(const struct exercise *ex, struct submission *s, size_t n
 	status = run_workers(ex, s, n, out, o);
 	if (interrupted) {
 		fprintf(stderr, "portlab: interrupted; the grades made so far are in %s/\n", out);
+		grades_give_back(out);
 		free(out);
 		return status;
 	}
 	struct grade *g = collect(ex, s, n, out);
 	status = grades_publish(ex->name, g, n, out, o->points, status);
+	grades_give_back(out);
 	for (size_t i = 0; i < n; i++)
 		grade_free(&g[i]);
 	free(g);

@@ -31,4 +31,10 @@ int grades_publish(const char *exercise, const struct grade *g, size_t n, const 
 /* grades_merge - portlab grade --merge: the grade folders DIRS as one class in OUT (NULL: the default). */
 int grades_merge(char **dirs, int ndirs, const char *out, bool points);
 
+/*
+ * grades_give_back - under sudo, OUT and everything in it to the user who
+ * ran sudo, so that the teacher can read, move and delete their grades.
+ */
+void grades_give_back(const char *out);
+
 #endif

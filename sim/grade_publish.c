@@ -4,6 +4,7 @@
  * for a grading run and for --merge, which joins the folders of shards.
  */
 #include <dirent.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,29 @@ char *grades_default_out(const char *exercise)
 	if (!localtime_r(&now, &tm) || !strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm))
 		snprintf(stamp, sizeof(stamp), "%lld", (long long)now);
 	return xasprintf("grades/%s/%s", exercise, stamp);
+}
+
+static uid_t owner_uid;
+static gid_t owner_gid;
+
+static int give_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	if (lchown(path, owner_uid, owner_gid) < 0)
+		pl_warn_errno("chown %s", path);
+	return 0;
+}
+
+void grades_give_back(const char *out)
+{
+	const char *uid = getenv("SUDO_UID"), *gid = getenv("SUDO_GID");
+
+	if (!uid || !gid || geteuid() != 0)
+		return;
+	owner_uid = (uid_t)strtoul(uid, NULL, 10);
+	owner_gid = (gid_t)strtoul(gid, NULL, 10);
+	if (nftw(out, give_one, 16, FTW_PHYS) < 0)
+		pl_warn_errno("chown %s", out);
 }
 
 /* write_marker - OUT/exercise.txt names the exercise, for --merge. */
@@ -134,7 +158,10 @@ int grades_merge(char **dirs, int ndirs, const char *out_dir, bool points)
 	}
 	char *out = out_dir ? xstrdup(out_dir) : exercise ? grades_default_out(exercise) : NULL;
 	if (status == EXIT_PASS && out && mkdirs(out) == 0)
+	{
 		status = grades_publish(exercise, g, n, out, points, EXIT_PASS);
+		grades_give_back(out);
+	}
 	for (size_t i = 0; i < n; i++)
 		grade_free(&g[i]);
 	free(g), free(out), free(exercise);
