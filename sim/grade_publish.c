@@ -157,8 +157,7 @@ int grades_merge(char **dirs, int ndirs, const char *out_dir, bool points)
 			}
 	}
 	char *out = out_dir ? xstrdup(out_dir) : exercise ? grades_default_out(exercise) : NULL;
-	if (status == EXIT_PASS && out && mkdirs(out) == 0)
-	{
+	if (status == EXIT_PASS && out && mkdirs(out) == 0) {
 		status = grades_publish(exercise, g, n, out, points, EXIT_PASS);
 		grades_give_back(out);
 	}
