@@ -309,6 +309,19 @@ def test_a_class_grades_end_to_end(graded_class):
     assert proc.stdout.strip().splitlines()[-1] == "%d/130" % sum(
         int(r["points"]) for r in rows.values())
     assert "graded 10/10" in proc.stderr
+    assert "graded 5/10" in proc.stderr and "s left" in proc.stderr  # done/total, time left
+    # per check, how many failed it: the same count as in the CSV
+    lines = proc.stdout.splitlines()
+    at = lines.index("  failed  check")
+    with open(out / "grades.csv") as f:
+        reader = csv.reader(f)
+        checks = next(reader)[3:]
+        table = list(reader)
+    assert checks
+    for i, check in enumerate(checks):
+        failed = sum(1 for r in table if int(r[3 + i]) == 0)
+        line = lines[at + 1 + i]
+        assert line.split()[0] == str(failed) and check in line, (line, failed)
 
 
 def test_csv_junit_and_gradescope_agree(graded_class):
@@ -491,3 +504,26 @@ def test_list_exercises():
                             "bind-one-interface", "restart-server"])
     labs = portlab("list").stdout  # exercises are not labs: 'run --all' leaves them out
     assert "echo-server" not in labs and "exercises" not in labs
+
+
+def test_submissions_that_do_not_build(tmp_path):
+    """A failing Makefile, a folder with nothing to build, a file that is no program."""
+    need_root()
+    cls = tmp_path / "class"
+    (cls / "ann").mkdir(parents=True)
+    (cls / "ann" / "Makefile").write_text("all:\n\t@echo 'make: no rule to win' >&2; exit 1\n")
+    (cls / "ben").mkdir()
+    (cls / "ben" / "notes.txt").write_text("I forgot the code\n")
+    (cls / "cat.txt").write_text("not a program\n")
+    out = tmp_path / "grades"
+    proc = portlab("grade", "udp-sender", "--class", str(cls), "--out", str(out))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "3 submissions, 0 at full marks, 3 not compiling" in proc.stdout
+    why = {"ann": "make: no rule to win", "ben": "holds no Makefile and no .c file",
+           "cat": "is neither a .c file, a folder nor an executable"}
+    for name, text in why.items():
+        assert text in open(out / name / "compile.log").read()
+        with open(out / name / "results.json") as f:
+            res = json.load(f)
+        assert res["score"] == 0 and res["tests"]
+        assert all(t["output"].startswith("your program does not compile") for t in res["tests"])
