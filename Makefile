@@ -38,6 +38,10 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(O)/%.o)
 # every scenarios/<dir>/<prog>.c but lib/ is one program
 PROG_SRC := $(filter-out scenarios/lib/%,$(wildcard scenarios/*/*.c))
 PROGS    := $(PROG_SRC:%.c=$(O)/%)
+# an exercise's programs (its reference solution, its own clients) go
+# beside the labs' programs: scenarios/exercises/<ex>/<prog>.c -> $(O)/scenarios/<ex>/<prog>
+EX_SRC   := $(wildcard scenarios/exercises/*/*.c)
+PROGS    += $(patsubst scenarios/exercises/%.c,$(O)/scenarios/%,$(EX_SRC))
 
 all: $(O)/portlab $(PROGS)
 
@@ -113,6 +117,9 @@ fuzz-lab-pass:
 			tail -40 $(O)/fuzz/lab.log; echo "make check: the lab-file fuzzer found a crash"; exit 1; \
 		fi; \
 	fi
+$(O)/scenarios/%: scenarios/exercises/%.c $(LIB_OBJ) scenarios/lib/report.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Iscenarios/lib $(LDFLAGS) -o $@ $< $(LIB_OBJ) -lpthread
 
 run:
 	./run-labs

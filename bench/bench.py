@@ -77,12 +77,62 @@ def timed(cmd):
     return time.monotonic() - t0, None
 
 
+def make_class(folder, n):
+    """A class of N echo-server submissions: mostly correct, some wrong, some
+    not compiling, and 10 hostile ones (or fewer in a small class)."""
+    ex = os.path.join(ROOT, "scenarios", "exercises", "echo-server", "reference.c")
+    subs = os.path.join(ROOT, "harness", "submissions")
+    ref = open(ex).read()
+    wrong = [open(os.path.join(subs, "echo-server", f)).read()
+             for f in ("loopback.c", "one_client.c", "uppercase.c", "port8081.c")]
+    broken = open(os.path.join(subs, "echo-server", "syntax_error.c")).read()
+    hostile = [open(os.path.join(subs, "hostile", f)).read()
+               for f in ("spin.c", "forge.c", "daemon.c")]
+    nhostile = min(10, n // 30)
+    kinds = {"correct": 0, "wrong": 0, "not compiling": 0, "hostile": 0}
+    for i in range(n):
+        if i < nhostile:
+            kind, text = "hostile", hostile[i % len(hostile)]
+        elif i % 10 in (1, 2):
+            kind, text = "wrong", wrong[i % len(wrong)]
+        elif i % 10 == 3:
+            kind, text = "not compiling", broken
+        else:  # each correct one a little different, as students' are
+            kind, text = "correct", "/* student %d */\n" % i + ref
+        kinds[kind] += 1
+        with open(os.path.join(folder, "s%03d.c" % i), "w") as f:
+            f.write(text)
+    return kinds
+
+
+def grade_bench(portlab, tmp, n):
+    """portlab grade on a generated class of N echo-server submissions, 2 at a time."""
+    cls = os.path.join(tmp, "class")
+    os.makedirs(cls)
+    kinds = make_class(cls, n)
+    print("\ngrading a class: %d echo-server submissions (%s), -j 2"
+          % (n, ", ".join("%d %s" % (v, k) for k, v in kinds.items())))
+    t0 = time.monotonic()
+    proc = subprocess.run([portlab, "grade", "echo-server", "--class", cls, "-j", "2",
+                           "--out", os.path.join(tmp, "grades")], capture_output=True, text=True)
+    took = time.monotonic() - t0
+    summary = [l for l in proc.stdout.splitlines() if l.startswith("class summary")]
+    print("  %.1f s in all, %.2f s per submission, exit %d; %s"
+          % (took, took / n, proc.returncode, summary[0] if summary else proc.stderr[-300:]))
+
+
 def main():
-    portlab = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build", "portlab"))
+    portlab = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 and not sys.argv[1].startswith("-")
+                              else os.path.join(ROOT, "build", "portlab"))
     quick = "--quick" in sys.argv
     if os.geteuid() != 0:
         sys.exit("bench: labs need root")
     tmp = tempfile.mkdtemp(prefix="portlab-bench-")
+    if "--grade" in sys.argv:  # only the class: bench.py [PORTLAB] --grade [N]
+        at = sys.argv.index("--grade")
+        n = int(sys.argv[at + 1]) if len(sys.argv) > at + 1 else 300
+        grade_bench(portlab, tmp, n)
+        return
 
     print("set-up: N hosts on one bridge (build only, seconds)")
     print("  %5s  %10s  %10s  %6s" % ("N", "portlab", "ip -batch", "ratio"))
@@ -176,6 +226,8 @@ def trace_cost(portlab, n, tmp, rounds):
         print("  %-10s  %10.2f  %10.2f  %8d" % (name, med[name][0], med[name][1], med[name][2]))
     print("  %-10s  %9.2fx  %9.2fx" % ("ratio", med["--trace"][0] / med["untraced"][0],
                                        med["--trace"][1] / med["untraced"][1]))
+
+    grade_bench(portlab, tmp, 30 if quick else 300)
 
 
 if __name__ == "__main__":

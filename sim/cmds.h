@@ -20,6 +20,7 @@ int cmd_doctor(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 /* cmd_trace_internal - portlab _trace: a traced program's keeper in a run (launch.c). */
 int cmd_trace_internal(int argc, char **argv);
+int cmd_grade(int argc, char **argv);
 
 /* Exit statuses, like diff and grep. */
 enum {

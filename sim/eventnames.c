@@ -6,15 +6,16 @@
 /*
  * Socket calls as scenarios/lib/report.c names them (report's first
  * argument), the "sockets" step's socket-table, and the notes that the
- * library itself writes (raise_fd_limit). Notes of a lab's own programs
- * are declared in its lab file with 'note'.
+ * library itself writes (raise_fd_limit), and "output": a line a program
+ * printed that is no event (a traced program's every line), with its text.
+ * Notes of a lab's own programs are declared in its lab file with 'note'.
  */
 const char *const event_calls[] = {
 	"socket", "socketpair", "bind", "listen", "accept", "accept4", "connect",
 	"send", "sendto", "sendmsg", "sendmmsg", "recv", "recvfrom", "recvmsg", "recvmmsg",
 	"read", "write", "readv", "writev", "setsockopt", "getsockopt", "getsockname",
 	"getpeername", "shutdown", "close", "poll", "select", "epoll_wait",
-	"socket-table", "rlimit-nofile", NULL,
+	"socket-table", "rlimit-nofile", "output", NULL,
 };
 
 /*
@@ -27,7 +28,8 @@ const char *const event_calls[] = {
 const char *const event_fields[] = {
 	"t", "call", "fd", "ok", "errno", "error", "local", "remote", "option",
 	"listen_fd", "bytes", "soft", "proto", "state", "opened_by", "role", "host", "seq",
-	"local_addr", "local_port", "remote_addr", "remote_port", "tuple", NULL,
+	"local_addr", "local_port", "remote_addr", "remote_port", "tuple", "text", "t_called",
+	NULL,
 };
 
 static bool listed(const char *const *list, const char *name)

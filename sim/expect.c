@@ -58,7 +58,7 @@ static void free_subject(struct subject *s)
 	free(s->text);
 }
 
-static void expect_free(struct expect *e)
+void expect_free(struct expect *e)
 {
 	if (!e)
 		return;
@@ -382,6 +382,19 @@ static struct expect *compile(struct compiler *c, const struct lab_expect *le)
 		expect_free(e);
 		return NULL;
 	}
+	return e;
+}
+
+struct expect *expect_compile(const struct lab *lab, char **subject, size_t nsubject,
+			      char **check, size_t ncheck, char *err, size_t errlen)
+{
+	struct compiler c = { .lab = lab };
+	struct lab_expect le = { .subject = subject, .nsubject = nsubject, .check = check,
+				 .ncheck = ncheck };
+	struct expect *e = compile(&c, &le);
+
+	if (!e)
+		snprintf(err, errlen, "%s", c.err);
 	return e;
 }
 

@@ -45,4 +45,16 @@ bool expectations_judge(const struct expectations *x, size_t i, const struct run
 
 void expectations_free(struct expectations *x);
 
+/*
+ * One expectation on its own, for checks that are not a lab's (a grader's
+ * hint conditions): SUBJECT words and CHECK words against LAB, or NULL with
+ * the reason in ERR.
+ */
+struct expect;
+struct expect *expect_compile(const struct lab *lab, char **subject, size_t nsubject,
+			      char **check, size_t ncheck, char *err, size_t errlen);
+/* expect_judge - does E hold in RUN? DETAIL says what was seen. */
+bool expect_judge(const struct expect *e, const struct run_data *run, char *detail, size_t len);
+void expect_free(struct expect *e);
+
 #endif

@@ -45,7 +45,5 @@ struct expectations {
 	size_t n;
 };
 
-/* expect_judge - does E hold in RUN? DETAIL says what was seen. */
-bool expect_judge(const struct expect *e, const struct run_data *run, char *detail, size_t len);
 
 #endif

@@ -17,6 +17,7 @@ static const struct cmd {
 	{ "check", cmd_check, "read and check lab files without building anything" },
 	{ "list",  cmd_list,  "list the labs and what each shows" },
 	{ "flows", cmd_flows, "print the connections in pcap files" },
+	{ "grade", cmd_grade, "grade students' programs for an exercise" },
 	{ "up",    cmd_up,    "build a lab and leave it up to work in" },
 	{ "shell", cmd_shell, "a shell inside a host of a lab that is up" },
 	{ "exec",  cmd_exec,  "one command inside a host of a lab that is up" },

@@ -278,7 +278,7 @@ static void json_captures(struct json *j, const struct run_result *o)
 }
 
 /* xml_text - TEXT with XML's five special characters escaped. */
-static void xml_text(FILE *out, const char *text)
+void xml_text(FILE *out, const char *text)
 {
 	for (; text && *text; text++) {
 		switch (*text) {

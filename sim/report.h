@@ -36,4 +36,7 @@ void report_junit_error(FILE *out, const char *name, const char *error);
 /* report_junit_skip - a <testsuite> for lab NAME that was skipped, and WHY. */
 void report_junit_skip(FILE *out, const char *name, const char *why);
 
+/* xml_text - TEXT with XML's five special characters escaped. */
+void xml_text(FILE *out, const char *text);
+
 #endif

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "compile.h"
@@ -331,6 +332,22 @@ static const char *printable(const char *text, size_t max)
 }
 
 /* add_event - one line of PROC's output as an event. */
+/*
+ * output_event - LINE, printed by a program but no event, as an "output"
+ * event with its text: what a program prints can be what it is graded on.
+ */
+static void output_event(struct record *ev, const char *line)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	record_setf(ev, "t", FIELD_NUMBER, "%lld.%06ld", (long long)now.tv_sec, now.tv_nsec / 1000);
+	record_set(ev, "call", "output", FIELD_STRING);
+	record_set(ev, "text", printable(line, 200), FIELD_STRING);
+}
+
+static void keep_event(struct runner *r, struct proc *p, struct record *ev_in);
+
 static void add_event(struct runner *r, struct proc *p, const char *line)
 {
 	struct record ev = { 0 };
@@ -343,8 +360,16 @@ static void add_event(struct runner *r, struct proc *p, const char *line)
 		if (!p->bad_lines++) /* one note per program is enough to go on */
 			note(r, "%s printed lines that are not JSON events, the first: %s", p->role,
 			     printable(line, 80));
-		return;
+		output_event(&ev, line);
 	}
+	keep_event(r, p, &ev);
+}
+
+/* keep_event - EV, one of P's, with its role, host and number, into the run's events. */
+static void keep_event(struct runner *r, struct proc *p, struct record *ev_in)
+{
+	struct record ev = *ev_in;
+
 	record_set(&ev, "role", p->role, FIELD_STRING);
 	record_set(&ev, "host", p->host, FIELD_STRING);
 	record_setf(&ev, "seq", FIELD_NUMBER, "%zu", r->nevents + 1);
@@ -414,6 +439,29 @@ static void close_own(struct proc *p)
 	p->own = p->own_file = -1;
 }
 
+/* own_lines - each line of what a traced program printed is an "output" event (its start). */
+static void own_lines(struct runner *r, struct proc *p, const char *data, size_t n, bool end)
+{
+	for (size_t i = 0; i <= n; i++) {
+		bool last = i == n;
+		if (!last && data[i] != '\n') {
+			if (p->own_len < sizeof(p->own_line) - 1)
+				p->own_line[p->own_len++] = data[i];
+			continue;
+		}
+		if (last && !(end && p->own_len))
+			break;
+		struct record ev = { 0 };
+		p->own_line[p->own_len] = '\0';
+		p->own_len = 0;
+		p->lines++;
+		output_event(&ev, p->own_line);
+		keep_event(r, p, &ev);
+		if (last)
+			break;
+	}
+}
+
 /* read_own - what a traced program printed itself: into <role>.stdout, counted. */
 static void read_own(struct runner *r, struct proc *p)
 {
@@ -439,7 +487,9 @@ static void read_own(struct runner *r, struct proc *p)
 			close_own(p);
 			return;
 		}
+		own_lines(r, p, buf, (size_t)n, false);
 	}
+	own_lines(r, p, NULL, 0, true); /* a last line without its newline */
 	close_own(p);
 }
 

@@ -1,0 +1,25 @@
+/*
+ * build_program.h - a student's submission into a program portlab can run.
+ *
+ * One function, so that another way of building (the tracer branch's
+ * compile step, a sandboxed compiler) can take its place.
+ */
+#ifndef PORTLAB_BUILD_PROGRAM_H
+#define PORTLAB_BUILD_PROGRAM_H
+
+enum build_status { BUILD_OK = 0, BUILD_FAILED = 1, BUILD_ERROR = -1 };
+
+#define BUILD_SECONDS 60 /* a compile that takes longer is stopped and fails */
+
+/*
+ * build_program - make SUBMISSION runnable: a .c file is compiled with
+ * `cc -O2 -Wall`, a folder is built with its Makefile (or all its .c files
+ * are compiled together), an executable is used as it is. Everything goes
+ * in OUTDIR: the binary, and compile.log (what the compiler said).
+ * *BINARY is the program to run (newly allocated) when BUILD_OK; *LOG the
+ * compiler's output file. BUILD_FAILED: the submission does not build (the
+ * log says why); BUILD_ERROR: portlab itself could not try (said on stderr).
+ */
+int build_program(const char *submission, const char *outdir, char **binary, char **log);
+
+#endif
