@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmdline.h"
 #include "cmds.h"
 #include "json.h"
 #include "lab.h"
@@ -346,15 +347,12 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		case 'a': opt->all = true; break;
 		case 'c': opt->captures = optarg; break;
 		case 'p':
-		case 'u':
-			if (!strchr(optarg, '=') || optarg[0] == '=') {
-				pl_warn("--%s wants NAME=VALUE, not '%s'", ch == 'p' ? "param" : "use", optarg);
+			if (!name_value("param", optarg, &opt->params, &opt->nparams))
 				return EXIT_USAGE;
-			}
-			if (ch == 'p')
-				add(&opt->params, &opt->nparams, optarg);
-			else
-				add(&opt->use, &opt->nuse, optarg);
+			break;
+		case 'u':
+			if (!name_value("use", optarg, &opt->use, &opt->nuse))
+				return EXIT_USAGE;
 			break;
 		case 'h': usage(stdout); return EXIT_PASS;
 		default: usage(stderr); return EXIT_USAGE;
@@ -368,17 +366,6 @@ static int parse_options(int argc, char **argv, struct options *opt)
 	return -1;
 }
 
-static void catch_signals(void)
-{
-	struct sigaction sa = { .sa_handler = on_signal };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGQUIT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
 
 /* What the inner process of a run needs (nest.h). */
 struct body {
@@ -394,7 +381,7 @@ static int run_body(void *arg)
 
 	if (open_outputs(b->opt) < 0)
 		return EXIT_USAGE;
-	catch_signals();
+	catch_stop_signals(on_signal);
 	int status = b->nnames ? run_labs(b->opt, b->names, b->nnames) : EXIT_USAGE;
 	return close_outputs(b->opt, status);
 }

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmdline.h"
 #include "cmds.h"
 #include "lab.h"
 #include "labcheck.h"
@@ -187,13 +188,7 @@ static int up_body(void *arg)
 	struct run_options ropt = { .use = u->use, .nuse = u->nuse, .captures_root = u->captures,
 				    .progress = true, .interrupted = &interrupted };
 	struct run_result res = { 0 };
-	struct sigaction sa = { .sa_handler = on_signal };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	catch_stop_signals(on_signal);
 	struct session *s = session_open(u->lab, u->expects, &ropt, &res);
 	if (session_steps(s, first_run_step(u->lab)) < 0 && !res.interrupted) {
 		int status = session_close(s, true);
@@ -282,11 +277,6 @@ static int go_up(struct up *u, bool rootless)
 	return status;
 }
 
-static void add(char ***v, size_t *n, char *s)
-{
-	*v = xrealloc(*v, sizeof(char *) * (*n + 1));
-	(*v)[(*n)++] = s;
-}
 
 /* parse - the options into U; -1 to go on, else the exit status. */
 static int parse(int argc, char **argv, struct up *u, const char **name)
@@ -307,15 +297,12 @@ static int parse(int argc, char **argv, struct up *u, const char **name)
 		case 'n': *name = optarg; break;
 		case 'c': u->captures = optarg; break;
 		case 'p':
-		case 'u':
-			if (!strchr(optarg, '=') || optarg[0] == '=') {
-				pl_warn("--%s wants NAME=VALUE, not '%s'", ch == 'p' ? "param" : "use", optarg);
+			if (!name_value("param", optarg, &u->params, &u->nparams))
 				return EXIT_USAGE;
-			}
-			if (ch == 'p')
-				add(&u->params, &u->nparams, optarg);
-			else
-				add(&u->use, &u->nuse, optarg);
+			break;
+		case 'u':
+			if (!name_value("use", optarg, &u->use, &u->nuse))
+				return EXIT_USAGE;
 			break;
 		case 'h': usage(stdout); return EXIT_PASS;
 		default: usage(stderr); return EXIT_USAGE;
