@@ -52,7 +52,8 @@ def test_each_command_completes_its_own_options():
     assert complete("run", "--j") == ["--json", "--junit"]
     assert complete("clean", "--") == ["--force", "--help", "--json"]
     assert complete("doctor", "--") == ["--help", "--json"]
-    assert complete("list", "--") == ["--help", "--json"]
+    assert complete("list", "--") == ["--exercises", "--help", "--json"]
+    assert complete("up", "--n") == ["--name"]
 
 
 def test_files_where_a_command_takes_files(tmp_path):

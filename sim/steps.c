@@ -213,6 +213,7 @@ static int observe(struct runner *r, const struct lab_step *step, struct proc *p
 	}
 	l->prog_out = own[1];
 	p->own = own[0];
+	p->own_output = used_program(r, step->role) != NULL;
 	return 0;
 }
 
@@ -442,6 +443,8 @@ static void close_own(struct proc *p)
 /* own_lines - each line of what a traced program printed is an "output" event (its start). */
 static void own_lines(struct runner *r, struct proc *p, const char *data, size_t n, bool end)
 {
+	if (!p->own_output)
+		return;
 	for (size_t i = 0; i <= n; i++) {
 		bool last = i == n;
 		if (!last && data[i] != '\n') {

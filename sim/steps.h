@@ -24,8 +24,9 @@ struct proc {
 	int out;                 /* its stdout (traced: its keeper's events), -1 once closed */
 	int own;                 /* traced: the program's own stdout, -1 once closed */
 	int own_file;            /* ... copied into outlog */
-	char own_line[256];      /* ... and each of its lines an "output" event */
-	size_t own_len;
+	char own_line[256];      /* ... and each of its lines an "output" event, for a */
+	size_t own_len;          /* program given with --use (a lab's own prints report */
+	bool own_output;         /* lines, which --trace does not read at all) */
 	char *buf;               /* a partial line */
 	size_t len, cap;
 	double started, deadline, ended;

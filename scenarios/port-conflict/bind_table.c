@@ -286,16 +286,23 @@ static void compare_with(const char *refpath, const char *diffpath, const char *
 
 	table_read(&reference, refpath);
 	size_t total = reference.n, kept = 0, left_out = 0;
-	for (size_t i = 0; i < reference.n; i++) { /* sections not measured: not compared */
+	/* sections not measured are not compared: their cells go after the first N (kept
+	 * there, with the section names they own, until the program ends) */
+	struct cell *moved = calloc(total ? total : 1, sizeof(*moved));
+	if (!moved)
+		die("calloc");
+	for (size_t i = 0; i < total; i++) {
 		int skip = 0;
 		for (size_t s = 0; s < NSECTIONS; s++)
 			skip |= skipped(&sections[s]) && !strcmp(reference.cells[i].section,
 								sections[s].title);
 		if (skip)
-			left_out++;
+			moved[total - 1 - left_out++] = reference.cells[i];
 		else
-			reference.cells[kept++] = reference.cells[i];
+			moved[kept++] = reference.cells[i];
 	}
+	memcpy(reference.cells, moved, total * sizeof(*moved));
+	free(moved);
 	reference.n = kept;
 	/* every cell of the reference, but those a rootless run cannot play, was measured */
 	report_note_text("bind-table", "unmeasured", (long long)total - (long long)left_out -
