@@ -341,3 +341,30 @@ def test_a_labs_own_program_is_contained_too(tmp_path, hostile):
     assert "client (on a): refused: write to /etc/%s: read-only file system" % tag in res["problems"]
     assert not os.path.exists("/etc/" + tag)
     assert sandbox_processes() == []
+
+
+def test_a_students_makefile_is_contained_too(tmp_path):
+    """Building is running the student's commands: make runs in the sandbox, writing
+    nowhere but its own build folder, as another uid than root."""
+    need_root()
+    tag = "portlab-make-was-here-%d" % os.getpid()
+    src = tmp_path / "student"
+    src.mkdir()
+    (src / "client.c").write_text("int main(void) { return 0; }\n")
+    (src / "Makefile").write_text("client: client.c\n"
+                                  "\t-touch /etc/%s\n"
+                                  "\tid -u > uid.txt\n"
+                                  "\tcc -o client client.c\n" % tag)
+    lab = tmp_path / "lab"
+    lab.write_text("lab make\ntitle a client built by make\n" + TWO_HOSTS +
+                   "run client on a: tcp_client\n")
+    proc = subprocess.run([PORTLAB, "run", str(lab), "--json", "--use", "client=%s" % src,
+                           "--captures", str(tmp_path / "c")],
+                          capture_output=True, text=True, timeout=120)
+    res = one_result(proc.stdout, proc.stderr)
+    assert proc.returncode == 0, (res["problems"], proc.stderr[-2000:])
+    assert not os.path.exists("/etc/%s" % tag)
+    log = open(os.path.join(res["dir"], "client.compile")).read()
+    assert "Read-only file system" in log, log
+    uid = int(open(os.path.join(res["dir"], "client.build", "uid.txt")).read())
+    assert uid >= SANDBOX_UID_BASE, uid

@@ -18,6 +18,7 @@
 
 #include "launch.h"
 #include "steps.h"
+#include "sandbox.h"
 #include "util.h"
 
 bool needs_compiling(const char *path)
@@ -31,7 +32,8 @@ bool needs_compiling(const char *path)
 }
 
 /* run_tool - ARGV in folder CWD (or here), output into LOG, at most COMPILE_TIMEOUT s; its wait status or -1. */
-static int run_tool(char *const argv[], const char *cwd, const char *log, char **why)
+static int run_tool(char *const argv[], const char *cwd, const char *log, char **why,
+		    bool contained)
 {
 	int out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	int status = -1;
@@ -53,6 +55,11 @@ static int run_tool(char *const argv[], const char *cwd, const char *log, char *
 		if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0 ||
 		    (cwd && chdir(cwd) < 0))
 			_exit(127);
+		/* a student's Makefile or source is input like any other: contained */
+		if (contained && sandbox_tool() < 0) {
+			fprintf(stderr, "portlab: cannot contain %s: %s\n", argv[0], strerror(errno));
+			_exit(127);
+		}
 		setenv("LC_ALL", "C", 1); /* plain quotes in messages: they reach a terminal */
 		execvp(argv[0], argv);
 		fprintf(stderr, "%s: %s\n", argv[0], strerror(errno));
@@ -108,7 +115,7 @@ static char *first_errors(const char *log)
 	return text;
 }
 
-/* sources - the .c files in folder SRC as compiler arguments after the N0 given; NULL if none. */
+/* sources - the .c files in folder SRC as compiler arguments (names only) after the N0 given; NULL if none. */
 static char **sources(const char *src, char **head, size_t n0)
 {
 	DIR *d = opendir(src);
@@ -122,7 +129,7 @@ static char **sources(const char *src, char **head, size_t n0)
 		if (len < 3 || strcmp(e->d_name + len - 2, ".c") || e->d_name[0] == '.')
 			continue;
 		argv = xrealloc(argv, (n + 2) * sizeof(char *));
-		argv[n++] = xasprintf("%s/%s", src, e->d_name);
+		argv[n++] = xstrdup(e->d_name); /* the compiler runs in SRC */
 	}
 	if (d)
 		closedir(d);
@@ -164,59 +171,76 @@ static char *made_program(const char *build, const char *src, char **why)
 	return found;
 }
 
-/* make_folder - copy folder SRC to DIR/NAME.build and run make there. */
-static char *make_folder(const char *src, const char *dir, const char *name, const char *log, char **why)
+/*
+ * build_folder - DIR/NAME.build with a copy of SRC (a file, or a folder's
+ * contents), owned by the uid the compiler runs as; NULL with *WHY.
+ */
+static char *build_folder(const char *src, const char *dir, const char *name, const char *log,
+			  bool is_dir, char **why)
 {
-	char *build = xasprintf("%s/%s.build", dir, name), *from = xasprintf("%s/.", src), *made = NULL;
-	char *cp[] = { "cp", "-R", from, build, NULL }, *make[] = { "make", NULL };
+	char *build = xasprintf("%s/%s.build", dir, name);
+	char *from = is_dir ? xasprintf("%s/.", src) : xstrdup(src);
+	char owner[32];
+	char *cp[] = { "cp", "-R", from, build, NULL }, *own[] = { "chown", "-R", owner, build, NULL };
 
+	snprintf(owner, sizeof(owner), "%u:%u", SANDBOX_TOOL_UID, SANDBOX_TOOL_UID);
 	if (mkdir(build, 0755) < 0 && errno != EEXIST)
 		*why = xasprintf("mkdir %s: %s", build, strerror(errno));
-	else if (run_tool(cp, NULL, log, why) != 0)
+	else if (run_tool(cp, NULL, log, why, false) != 0)
 		*why = *why ? *why : xasprintf("could not copy %s to %s", src, build);
-	else if (run_tool(make, build, log, why) != 0)
-		*why = *why ? *why : first_errors(log);
-	else
-		made = made_program(build, src, why);
-	free(build);
+	else if (uid_mapped(SANDBOX_TOOL_UID) && run_tool(own, NULL, log, why, false) != 0)
+		*why = *why ? *why : xasprintf("could not give %s to the compiler's uid", build);
 	free(from);
-	return made;
+	if (*why) {
+		free(build);
+		return NULL;
+	}
+	return build;
 }
 
 char *compile_program(const char *src, const char *dir, const char *name, const char *log,
 		      char **why)
 {
-	char *out = xasprintf("%s/%s", dir, name), *makefile = xasprintf("%s/Makefile", src);
-	char *head[] = { "cc", "-O2", "-Wall", "-o", out };
-	char **argv = NULL;
+	char *makefile = xasprintf("%s/Makefile", src), *made = NULL;
 	struct stat st = { 0 };
 
 	*why = NULL;
-	if (stat(src, &st) == 0 && S_ISDIR(st.st_mode) && access(makefile, F_OK) == 0) {
-		free(out);
-		free(makefile);
-		return make_folder(src, dir, name, log, why);
-	}
+	bool is_dir = stat(src, &st) == 0 && S_ISDIR(st.st_mode);
+	bool make = is_dir && access(makefile, F_OK) == 0;
 	free(makefile);
-	if (S_ISDIR(st.st_mode)) {
-		argv = sources(src, head, 5);
-		if (!argv)
-			*why = xasprintf("%s has neither a Makefile nor .c files", src);
-	} else {
-		argv = xcalloc(7, sizeof(char *));
-		memcpy(argv, head, sizeof(head));
-		argv[5] = xstrdup(src);
+	char *build = build_folder(src, dir, name, log, is_dir, why);
+	if (!build)
+		return NULL;
+	if (make) {
+		char *argv[] = { "make", NULL };
+		if (run_tool(argv, build, log, why, true) != 0)
+			*why = *why ? *why : first_errors(log);
+		else
+			made = made_program(build, src, why);
+		free(build);
+		return made;
 	}
-	if (argv && run_tool(argv, NULL, log, why) != 0 && !*why)
+	char *head[] = { "cc", "-O2", "-Wall", "-o", (char *)name };
+	char **argv = sources(build, head, 5);
+	if (!argv)
+		*why = xasprintf("%s holds no Makefile and no .c file", src);
+	else if (run_tool(argv, build, log, why, true) != 0 && !*why)
 		*why = first_errors(log);
 	for (size_t i = 5; argv && argv[i]; i++)
 		free(argv[i]);
 	free(argv);
-	if (*why) {
-		free(out);
-		return NULL;
+	if (!*why) { /* the program beside the run's other files, where it always was */
+		char *in = xasprintf("%s/%s", build, name);
+		made = xasprintf("%s/%s", dir, name);
+		if (rename(in, made) < 0) {
+			*why = xasprintf("rename %s: %s", in, strerror(errno));
+			free(made);
+			made = NULL;
+		}
+		free(in);
 	}
-	return out;
+	free(build);
+	return made;
 }
 
 /* how_built - what compile_program will do with SRC, for the progress line. */

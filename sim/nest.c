@@ -24,6 +24,8 @@
 
 static volatile sig_atomic_t inner_pid;
 
+int nest_machine_netns = -1;
+
 /* pass_on - the outer process's handler: the inner one decides how to stop. */
 static void pass_on(int sig)
 {
@@ -73,6 +75,7 @@ static int become_inner(int alive)
 	 * namespace of its own (only lo, down), which 'ip netns' returns to
 	 * after making each host; rootless, it must be one our user namespace owns.
 	 */
+	nest_machine_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (unshare(CLONE_NEWNS | CLONE_NEWNET) < 0) {
 		pl_warn_errno("make the run's mount and network namespaces");
 		return -1;

@@ -32,4 +32,11 @@
 int nest_run(int (*body)(void *), void *arg, bool rootless, const char *name,
 	     void (*outer)(void *));
 
+/*
+ * nest_machine_netns - in the inner process, the machine's network namespace
+ * (a descriptor), or -1: for names that must be unique across the machine,
+ * such as the sandbox's uid slots (abstract sockets live per namespace).
+ */
+extern int nest_machine_netns;
+
 #endif

@@ -5,10 +5,12 @@
  * a uid slot, the working folder, the copy of a --use program.
  */
 #include "sandbox.h"
+#include "nest.h"
 #include "trace.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sched.h>
@@ -30,6 +32,33 @@
 #include "launch.h"
 #include "util.h"
 
+/*
+ * machine_socket - a unix socket made in the machine's network namespace,
+ * where abstract names are shared by every run (each run's inner process has
+ * a namespace of its own, nest.h). This thread goes back at once.
+ */
+static int machine_socket(void)
+{
+	int here = nest_machine_netns >= 0 ? open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC) : -1;
+	int fd;
+
+	if (here >= 0 && setns(nest_machine_netns, CLONE_NEWNET) < 0) {
+		close(here);
+		return -1;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (here >= 0) {
+		int e = errno;
+		if (setns(here, CLONE_NEWNET) < 0) {
+			pl_warn_errno("return to the run's network namespace");
+			abort(); /* never go on in the wrong namespace */
+		}
+		close(here);
+		errno = e;
+	}
+	return fd;
+}
+
 /* take_slot - a uid slot no other run holds: an abstract socket name, which
  * the kernel frees when we exit however we exit, and which leaves no file */
 static int take_slot(int *slot)
@@ -39,7 +68,7 @@ static int take_slot(int *slot)
 	for (int i = 0; i < SANDBOX_SLOTS; i++) {
 		struct sockaddr_un sun = { .sun_family = AF_UNIX };
 		int s = (start + i) % SANDBOX_SLOTS;
-		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		int fd = machine_socket();
 		if (fd < 0)
 			return -1;
 		int len = snprintf(sun.sun_path + 1, sizeof(sun.sun_path) - 1, "portlab-uid-%d", s);
@@ -65,8 +94,7 @@ static int take_slot(int *slot)
 #define SANITIZED false
 #endif
 
-/* uid_mapped - is UID one of this user namespace's ids? Not in a rootless run. */
-static bool uid_mapped(uid_t uid)
+bool uid_mapped(uid_t uid)
 {
 	FILE *f = fopen("/proc/self/uid_map", "r");
 	unsigned long inside, outside, count;
@@ -397,4 +425,34 @@ void sandbox_keeper(const struct launch *l, const struct sandbox *sb)
 			;
 	}
 	end_as(got == (ssize_t)sizeof(status) ? status : init_status);
+}
+
+int sandbox_tool(void)
+{
+	char here[4096];
+	struct sandbox sb = { .workdir = here };
+	const struct sock_fprog *filter = sandbox_filter(SANITIZED);
+	bool own = !uid_mapped(SANDBOX_TOOL_UID);
+	int workdir_fd;
+
+	if (!getcwd(here, sizeof(here)))
+		return -1;
+	sandbox_default_limits(&sb.lim);
+	sb.lim.cpu = 60;          /* a compile of a student's program, not a run */
+	sb.lim.memory = 2LL << 30;
+	sb.lim.fsize = 256LL << 20;
+	sb.lim.nofile = 1024;
+	sb.shared_uid = true;     /* RLIMIT_NPROC would count other tools' processes too */
+	if (!filter || unshare(CLONE_NEWNS) < 0 || sandbox_mounts(&sb, &workdir_fd) < 0 ||
+	    fchdir(workdir_fd) < 0 || sandbox_rlimits(&sb) < 0)
+		return -1;
+	close(workdir_fd);
+	if (!own && (setgroups(0, NULL) < 0 || setresgid(SANDBOX_TOOL_UID, SANDBOX_TOOL_UID,
+							 SANDBOX_TOOL_UID) < 0 ||
+		     setresuid(SANDBOX_TOOL_UID, SANDBOX_TOOL_UID, SANDBOX_TOOL_UID) < 0))
+		return -1;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) < 0 ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, filter, 0L, 0L) < 0)
+		return -1;
+	return 0;
 }

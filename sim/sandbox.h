@@ -65,6 +65,21 @@ struct sandbox {
 #define SANDBOX_LEFT_PREFIX "portlab sandbox: "
 #define SANDBOX_SLOTS 10000
 
+/* uid_mapped - is UID one of this user namespace's ids? Not in a rootless run. */
+bool uid_mapped(uid_t uid);
+
+/*
+ * sandbox_tool - in a forked child, before exec: contain a tool that runs a
+ * student's input (the compiler, a student's Makefile): the file system
+ * read-only but for the current folder, a private /tmp, an unprivileged
+ * uid where one can be had, limits, no new privileges, the deny filter.
+ * Returns 0, or -1 with errno set.
+ */
+int sandbox_tool(void);
+
+/* The uid tools run as (sandbox_tool), beyond the programs' slots. */
+#define SANDBOX_TOOL_UID (SANDBOX_UID_BASE + SANDBOX_SLOTS)
+
 /* sandbox_default_limits - the limits every program starts with. */
 void sandbox_default_limits(struct sandbox_limits *lim);
 
