@@ -1,8 +1,8 @@
 /*
  * build_program.h - a student's submission into a program portlab can run.
  *
- * One function, so that another way of building (the tracer branch's
- * compile step, a sandboxed compiler) can take its place.
+ * Source goes through compile.c's compile_program, like --use FILE.c: one
+ * compiler, contained the same way.
  */
 #ifndef PORTLAB_BUILD_PROGRAM_H
 #define PORTLAB_BUILD_PROGRAM_H

@@ -21,7 +21,8 @@ bool needs_compiling(const char *path);
  * compile_program - build SRC into the folder DIR as program NAME; the
  * compiler's output goes to LOG. Returns the program's path, or NULL with
  * *WHY saying what went wrong (the compiler's first error lines).
- * The one place a compiler runs (the sandbox will wrap it).
+ * The one place a compiler runs, contained (sandbox_tool): a copy of the
+ * source in DIR/NAME.build is all it may write.
  */
 char *compile_program(const char *src, const char *dir, const char *name, const char *log,
 		      char **why);
