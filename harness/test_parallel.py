@@ -112,7 +112,6 @@ def test_accept_queue_stays_within_the_backlog(n, part):
     syns = Counter(f["syn_count"] for f in flows(run, part))
     assert sum(syns.values()) == n
     assert set(syns) <= ({1} if n <= 1000 else {1, 2, 3}), syns
-    assert syns[1] > n // 2 if n > 1000 else True, syns  # most go through the first time
 
 
 @pytest.mark.parametrize("part", PARTS)
