@@ -1,5 +1,5 @@
 /*
- * cmd_flows.c - portlab flows [--json] FILE...: the connections in captures.
+ * cmd_flows.c - portlab flows [--json|--zeek|--csv] FILE...: the connections in captures.
  */
 #include <inttypes.h>
 #include <stdbool.h>
@@ -10,12 +10,13 @@
 
 #include "cmds.h"
 #include "flowfields.h"
+#include "flowout.h"
 #include "flows.h"
 #include "json.h"
 #include "util.h"
 
 static const char usage_text[] =
-	"usage: portlab flows [--json] FILE...\n"
+	"usage: portlab flows [--json | --zeek | --csv] FILE...\n"
 	"\n"
 	"Print every TCP connection, UDP flow and ICMP exchange in each pcap or\n"
 	"pcapng FILE (\"-\": standard input), with zeek's conn_state and history.\n"
@@ -29,6 +30,9 @@ static const char usage_text[] =
 	"           names, one object per interface of each file (\"interface\" is\n"
 	"           null for a pcap); truncated counts packets too short to decode, other the\n"
 	"           packets that are no flow (ARP, neighbour discovery)\n"
+	"  --zeek   zeek's conn.log: tab-separated, its #fields header, its column order\n"
+	"           and names (uid made here; what portlab cannot know is \"-\")\n"
+	"  --csv    one CSV table: file, interface, then every field of --json\n"
 	"  --help   this text\n"
 	"\n"
 	"Exit status: 0 every file read whole, 1 a file ends in the middle of a\n"
@@ -106,8 +110,35 @@ static char *iface_title(const char *path, const struct iface_flows *ifc, size_t
 	return xstrdup(path);
 }
 
+enum format { TEXT, JSON, ZEEK, CSV };
+
+/* print_iface - interface I (of N) of PATH, in FORMAT. */
+static void print_iface(enum format format, struct json *j, const char *path,
+			const struct iface_flows *ifs, size_t i, size_t n, int rc, bool first)
+{
+	char *title = iface_title(path, &ifs[i], n);
+
+	switch (format) {
+	case JSON:
+		file_json(j, path, &ifs[i], rc);
+		break;
+	case ZEEK:
+		zeek_rows(stdout, ifs[i].ft, title);
+		break;
+	case CSV:
+		csv_rows(stdout, ifs[i].ft, path, ifs[i].name);
+		break;
+	case TEXT:
+		if (!first || i)
+			putchar('\n');
+		flows_print_table(stdout, ifs[i].ft, title);
+		break;
+	}
+	free(title);
+}
+
 /* flows_file - read and print PATH; returns the exit status it deserves. */
-static int flows_file(const char *path, bool as_json, struct json *j, bool first)
+static int flows_file(const char *path, enum format format, struct json *j, bool first)
 {
 	struct iface_flows *ifs = NULL;
 	size_t n = 0;
@@ -116,7 +147,7 @@ static int flows_file(const char *path, bool as_json, struct json *j, bool first
 
 	if (rc < 0) {
 		pl_warn("%s", err);
-		if (as_json)
+		if (format == JSON)
 			error_json(j, path, err);
 		iface_flows_free(ifs, n);
 		return EXIT_USAGE;
@@ -126,18 +157,8 @@ static int flows_file(const char *path, bool as_json, struct json *j, bool first
 	if (rc > 0)
 		warn_incomplete(path, ifs, n, err);
 	/* one table per interface: a connection is seen once on each it crossed */
-	for (size_t i = 0; i < n; i++) {
-		if (as_json) {
-			file_json(j, path, &ifs[i], rc);
-		} else {
-			char *title = iface_title(path, &ifs[i], n);
-
-			if (!first || i)
-				putchar('\n');
-			flows_print_table(stdout, ifs[i].ft, title);
-			free(title);
-		}
-	}
+	for (size_t i = 0; i < n; i++)
+		print_iface(format, j, path, ifs, i, n, rc, first);
 	iface_flows_free(ifs, n);
 	return rc > 0 ? EXIT_FAIL : EXIT_PASS;
 }
@@ -145,7 +166,8 @@ static int flows_file(const char *path, bool as_json, struct json *j, bool first
 int cmd_flows(int argc, char **argv)
 {
 	char **files = xcalloc((size_t)argc + 1, sizeof(*files));
-	bool as_json = false, opts = true;
+	enum format format = TEXT;
+	bool opts = true;
 	int nfiles = 0, status = EXIT_PASS;
 	struct json j;
 
@@ -155,7 +177,11 @@ int cmd_flows(int argc, char **argv)
 		if (opts && !strcmp(a, "--")) {
 			opts = false;
 		} else if (opts && !strcmp(a, "--json")) {
-			as_json = true;
+			format = JSON;
+		} else if (opts && !strcmp(a, "--zeek")) {
+			format = ZEEK;
+		} else if (opts && !strcmp(a, "--csv")) {
+			format = CSV;
 		} else if (opts && (!strcmp(a, "--help") || !strcmp(a, "-h"))) {
 			fputs(usage_text, stdout);
 			free(files);
@@ -175,22 +201,28 @@ int cmd_flows(int argc, char **argv)
 		free(files);
 		return EXIT_USAGE;
 	}
-	if (as_json) {
+	if (format == JSON) {
 		json_init(&j, stdout, false);
 		json_begin_object(&j, NULL);
 		json_begin_array(&j, "files");
+	} else if (format == ZEEK) {
+		zeek_header(stdout);
+	} else if (format == CSV) {
+		csv_header(stdout);
 	}
 	for (int i = 0; i < nfiles; i++) {
-		int rc = flows_file(files[i], as_json, &j, i == 0);
+		int rc = flows_file(files[i], format, &j, i == 0);
 
 		/* the worst wins: unreadable (2) over truncated (1) over whole (0) */
 		if (rc > status)
 			status = rc;
 	}
-	if (as_json) {
+	if (format == JSON) {
 		json_end_array(&j);
 		json_end_object(&j);
 		json_end(&j);
+	} else if (format == ZEEK) {
+		zeek_footer(stdout);
 	}
 	fflush(stdout);
 	free(files);
