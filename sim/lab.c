@@ -255,6 +255,8 @@ static const struct statement {
 	{ "sysctl?", sysctl_statement, 4, 0, HOST_BLOCK, false, false, "sysctl? KEY = VALUE" },
 	{ "forward", forward_statement, 1, 1, HOST_BLOCK, false, false, "forward" },
 	{ "nft", nft_statement, 2, 0, HOST_BLOCK, false, false, "nft RULE" },
+	{ "impair", impair_statement, 4, 10, HOST_BLOCK, false, false,
+	  "impair IFACE [delay MS] [jitter MS] [loss PCT] [rate RATE]" },
 	{ "link", link_statement, 3, 3, TOP, false, false, "link HOST:IF HOST:IF" },
 	{ "segment", segment_statement, 4, 0, TOP, false, false, "segment NAME HOST:IF HOST:IF ..." },
 	{ "capture", capture_statement, 2, 0, TOP, false, false, "capture HOST:IF ..." },
@@ -291,7 +293,8 @@ static int unknown(struct parser *p, const char *word, bool in_host)
 		if ((statements[i].place == HOST_BLOCK) == in_host || !in_host)
 			suggest_try(&s, statements[i].word);
 	if (in_host)
-		return bad(p, "unknown host statement '%s' (iface, route, sysctl, sysctl?, forward, nft)%s",
+		return bad(p, "unknown host statement '%s' (iface, route, sysctl, sysctl?, forward, nft, "
+			   "impair)%s",
 			   word, did_you_mean(s.found));
 	return bad(p, "unknown statement '%s'%s", word, did_you_mean(s.found));
 }
@@ -613,6 +616,9 @@ static void free_host(struct lab_host *host)
 	free(host->sysctl_lines);
 	free(host->route_lines);
 	free(host->nft_lines);
+	for (size_t i = 0; i < host->nimpairs; i++)
+		free(host->impairs[i].qdisc);
+	free(host->impairs);
 	free(host->name);
 }
 

@@ -23,6 +23,14 @@ struct lab_iface {
 	int line;
 };
 
+/* A link impairment on one interface: "impair IFACE delay 50ms loss 5% rate 1mbit". */
+struct lab_impair {
+	size_t iface;
+	char *qdisc;       /* what follows "tc qdisc add dev IFACE root" */
+	bool netem;        /* needs sch_netem (delay, jitter, loss); rate alone is tbf */
+	int line;
+};
+
 struct lab_host {
 	char *name;
 	struct lab_iface *ifaces;
@@ -36,6 +44,8 @@ struct lab_host {
 	char **nft;      /* nftables rules */
 	int *nft_lines;
 	size_t nnft;
+	struct lab_impair *impairs; /* link impairments, by interface */
+	size_t nimpairs;
 	bool forward;
 	int line;
 };

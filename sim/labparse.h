@@ -53,6 +53,8 @@ statement_fn host_statement, link_statement, segment_statement, capture_statemen
 /* labhost.c: inside a host block */
 statement_fn iface_statement, route_statement, sysctl_statement, forward_statement,
 	nft_statement;
+/* labimpair.c: link impairments (tc netem, tbf) */
+statement_fn impair_statement;
 /* labsteps.c: programs and what the run waits for */
 statement_fn program_statement, wait_statement, stop_statement;
 /* labexpect.c: expectations, and the event names programs add */

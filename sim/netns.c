@@ -104,6 +104,20 @@ static void show_log(const char *log)
 	fclose(f);
 }
 
+/* log_says - does LOG hold TEXT? */
+static bool log_says(const char *log, const char *text)
+{
+	FILE *f = fopen(log, "r");
+	char line[512];
+	bool found = false;
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = strstr(line, text) != NULL;
+	if (f)
+		fclose(f);
+	return found;
+}
+
 /*
  * script_line - the line of a script that a tool's LOG complains of: the
  * number after MARKER, the script's extension and a colon (ip -batch says
@@ -425,6 +439,45 @@ out:
 }
 
 /*
+ * host_impairs - the tc qdiscs of host H's "impair" lines, inside it; 0, -1
+ * (this kernel lacks netem: said at the lab's line, the machine's fault) or
+ * TOPO_LAB_ERROR (tc refused the line).
+ */
+static int host_impairs(const struct lab *lab, const struct lab_host *h, const char *ns,
+			const char *dir)
+{
+	char *log = xasprintf("%s/%s.tc.log", dir, h->name);
+	int rc = 0;
+
+	for (size_t i = 0; i < h->nimpairs && rc == 0; i++) {
+		const struct lab_impair *x = &h->impairs[i];
+		char *cmd = xasprintf("tc qdisc add dev %s root %s", h->ifaces[x->iface].name, x->qdisc);
+		char *words = xstrdup(cmd), *argv[24];
+		size_t n = 0;
+		for (char *w = strtok(words, " "); w && n + 1 < 24; w = strtok(NULL, " "))
+			argv[n++] = w;
+		argv[n] = NULL;
+		int r = run_wait(argv, log, ns);
+		if (r != 0 && x->netem && log_says(log, "qdisc kind is unknown")) {
+			fprintf(stderr, "%s:%d: this kernel has no netem (sch_netem), which delay, jitter "
+				"and loss need; load it (modprobe sch_netem; on Debian it comes with the "
+				"kernel's modules package) or run where it exists. A rate alone needs no "
+				"netem.\n", lab->file, x->line);
+			rc = -1;
+		} else if (r != 0) {
+			fprintf(stderr, "%s:%d: tc refused '%s' on host %s:\n", lab->file, x->line, cmd,
+				h->name);
+			show_log(log);
+			rc = r == 127 ? -1 : TOPO_LAB_ERROR;
+		}
+		free(words);
+		free(cmd);
+	}
+	free(log);
+	return rc;
+}
+
+/*
  * lab_offloads - turn the offloads off in every namespace of the run (hosts
  * and segments), unless the lab keeps them on; 0, -1 or TOPO_LAB_ERROR.
  */
@@ -488,6 +541,8 @@ int topo_build(const struct lab *lab, const char *run_id, const char *dir)
 			r = host_sysctls(lab, host, ns);
 		if (r == 0)
 			r = host_nft(lab, host, ns, dir);
+		if (r == 0)
+			r = host_impairs(lab, host, ns, dir);
 		free(file);
 		free(ns);
 		if (r < 0) {
