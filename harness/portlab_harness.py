@@ -205,8 +205,8 @@ def netns_holders(inodes):
             with open("/proc/%s/mountinfo" % pid) as f:
                 held += ["mount in %s: %s" % (pid, line.split()[4]) for line in f
                          if any(w in line for w in wanted)]
-        except (FileNotFoundError, ProcessLookupError, PermissionError):
-            continue  # it ended while we looked
+        except OSError:
+            continue  # it ended while we looked (ENOENT, ESRCH, or EINVAL mid-exit)
     return held
 
 
