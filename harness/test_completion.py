@@ -69,3 +69,20 @@ def test_files_where_a_command_takes_files(tmp_path):
     # a lab given by path, and the program of --use ROLE=PATH (bash splits at '=')
     assert prefix + "notes.txt" in complete("run", prefix)
     assert complete("run", "--use", "client", "=", prefix + "no") == [prefix + "notes.txt"]
+
+
+def test_labs_that_are_up_and_their_hosts(tmp_path):
+    """shell, exec, capture, run-step and down complete the labs that are up, then their hosts."""
+    from portlab_harness import need_labs
+    need_labs()
+    name = "comp-%d" % os.getpid()
+    up = portlab("up", "four-tuple", "--name", name, "--captures", str(tmp_path))
+    assert up.returncode == 0, up.stderr
+    try:
+        assert name in complete("down", "comp-")
+        assert name in complete("shell", "")
+        assert complete("shell", name, "") == ["laptop", "router", "server"]
+        assert complete("capture", name, "ro") == ["router:"]
+    finally:
+        portlab("down", name)
+    assert name not in complete("down", "")

@@ -22,6 +22,22 @@ _portlab_labs()
     "$1" list 2>/dev/null | sed -n '2,/^$/{/^[a-z0-9]/s/ .*//p}'
 }
 
+# _portlab_up - the names of the labs that are up (`portlab ps --json`)
+_portlab_up()
+{
+    "$1" ps --json 2>/dev/null | sed -n 's/^ *"name": "\(.*\)",$/\1/p'
+}
+
+# _portlab_hosts NAME - the hosts of the lab up as NAME
+_portlab_hosts()
+{
+    "$1" ps --json 2>/dev/null | awk -v name="$2" '
+        /"name":/ { up = index($0, "\"" name "\",") > 0 }
+        /"namespaces":/ { inside = up; next }
+        inside && /\]/ { inside = 0 }
+        inside { gsub(/[ ",]/, ""); print }'
+}
+
 # _portlab_files [EXT...] - file names (only those ending in .EXT, if given) and folders
 _portlab_files()
 {
@@ -70,6 +86,20 @@ _portlab()
                 COMPREPLY=($(compgen -W "$(_portlab_labs "$portlab")" -- "$cur"))
             fi ;;
         flows) _portlab_files pcap pcapng ;;
+        ladder) _portlab_files pcap pcapng ;;
+        check|up)
+            COMPREPLY=($(compgen -W "$(_portlab_labs "$portlab")" -- "$cur")) ;;
+        down|run-step)
+            COMPREPLY=($(compgen -W "$(_portlab_up "$portlab")" -- "$cur")) ;;
+        shell|exec|capture)
+            if [[ $COMP_CWORD -eq 2 ]]; then
+                COMPREPLY=($(compgen -W "$(_portlab_up "$portlab")" -- "$cur"))
+            elif [[ $COMP_CWORD -eq 3 ]]; then
+                local hosts=$(_portlab_hosts "$portlab" "${COMP_WORDS[2]}")
+                [[ $cmd == capture ]] && hosts=$(printf '%s:\n' $hosts)
+                COMPREPLY=($(compgen -W "$hosts" -- "$cur"))
+                [[ $cmd == capture ]] && compopt -o nospace 2>/dev/null
+            fi ;;
     esac
 }
 complete -F _portlab portlab
