@@ -19,7 +19,6 @@
  * slots a burst of connections overflowed the ring).
  */
 #define SNAPLEN 1514
-#define BUFFER_BYTES (32 << 20)       /* per interface, for a small lab */
 #define BUFFER_TOTAL (256 << 20)      /* for all of them: a 300-host lab must not take 10 GB */
 #define BUFFER_MIN (2 << 20)
 #define QUIET_MS 100     /* the wire counts as quiet after this long without a packet */
@@ -68,11 +67,13 @@ static pcap_t *open_handle(const char *name, const char *iface, int buffer)
 	return p;
 }
 
-int capture_buffer(size_t n)
+int capture_buffer(size_t n, size_t wanted)
 {
-	size_t each = n ? BUFFER_TOTAL / n : BUFFER_BYTES;
+	size_t each = n ? BUFFER_TOTAL / n : wanted;
 
-	return (int)(each > BUFFER_BYTES ? BUFFER_BYTES : each < BUFFER_MIN ? BUFFER_MIN : each);
+	if (each > wanted)
+		each = wanted;
+	return (int)(each < BUFFER_MIN ? BUFFER_MIN : each);
 }
 
 int capture_add(struct capture_set *set, const char *host, const char *iface,
@@ -93,7 +94,7 @@ int capture_add(struct capture_set *set, const char *host, const char *iface,
 		pl_warn_errno("capture %s: enter namespace %s", c.name, ns);
 		goto bad;
 	}
-	c.pcap = open_handle(c.name, iface, set->buffer_bytes ? set->buffer_bytes : BUFFER_BYTES);
+	c.pcap = open_handle(c.name, iface, set->buffer_bytes ? set->buffer_bytes : (int)CAPTURE_BUFFER_DEFAULT);
 	if (setns(home, CLONE_NEWNET) < 0) {
 		/* we cannot go on in a lab's namespace */
 		pl_warn_errno("capture %s: return to portlab's namespace", c.name);

@@ -33,8 +33,14 @@ struct capture_set {
 	int wake[2];         /* a byte here tells the thread to drain and stop */
 };
 
-/* capture_buffer - the ring size for each of N interfaces (a total is kept). */
-int capture_buffer(size_t n);
+/*
+ * capture_buffer - the ring size for each of N interfaces: WANTED bytes (a
+ * lab's capture_buffer parameter, or the default), within a total for all.
+ */
+int capture_buffer(size_t n, size_t wanted);
+
+/* The ring of each interface unless a lab asks for more: small labs stay small. */
+#define CAPTURE_BUFFER_DEFAULT (4u << 20)
 
 /* capture_add - open HOST:IFACE inside namespace NS, writing into DIR; returns 0 or -1. */
 int capture_add(struct capture_set *set, const char *host, const char *iface,

@@ -27,6 +27,23 @@ static const char *const quiet_sysctls[] = {
 	NULL,
 };
 
+/* A host without IPv6 addresses sends no IPv6 at all (no MLD reports, which
+ * a drain would wait for); its lo keeps ::1, made before this is set. */
+static const char *const ipv4_only_sysctls[] = {
+	"net.ipv6.conf.default.disable_ipv6=1",
+	NULL,
+};
+
+/* has_ipv6 - does host H have an IPv6 address on any interface? */
+static bool has_ipv6(const struct lab_host *h)
+{
+	for (size_t i = 0; i < h->nifaces; i++)
+		for (size_t a = 0; a < h->ifaces[i].naddrs; a++)
+			if (strchr(h->ifaces[i].addrs[a], ':'))
+				return true;
+	return false;
+}
+
 /* A segment's namespace is a switch: it has no addresses of its own. */
 static const char *const switch_sysctls[] = {
 	"net.ipv6.conf.all.disable_ipv6=1",
@@ -518,6 +535,14 @@ int topo_build(const struct lab *lab, const char *run_id, const char *dir)
 	for (size_t s = 0; s < lab->nsegments; s++)
 		switches[s] = netns_name(run_id, lab->segments[s].name);
 	int quiet = write_sysctls_all(hosts, lab->nhosts, quiet_sysctls, count(quiet_sysctls), &failed);
+	char **v4 = xcalloc(lab->nhosts + 1, sizeof(char *));
+	size_t nv4 = 0;
+	for (size_t h = 0; h < lab->nhosts; h++)
+		if (!has_ipv6(&lab->hosts[h]))
+			v4[nv4++] = hosts[h];
+	if (quiet == 0 && nv4)
+		quiet = write_sysctls_all(v4, nv4, ipv4_only_sysctls, count(ipv4_only_sysctls), &failed);
+	free(v4);
 	if (quiet == 0 && lab->nsegments)
 		quiet = write_sysctls_all(switches, lab->nsegments, switch_sysctls,
 					  count(switch_sysctls), &failed);

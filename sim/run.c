@@ -72,10 +72,37 @@ static bool captured(const struct lab *lab, size_t h, size_t i)
 	return false;
 }
 
+/*
+ * buffer_wanted - the ring each interface gets: the lab's capture_buffer
+ * parameter ("32M", "512K"), else the default; 0 after saying what is wrong.
+ */
+static size_t buffer_wanted(const struct lab *lab)
+{
+	for (size_t i = 0; i < lab->nparams; i++) {
+		if (strcmp(lab->params[i].name, "capture_buffer"))
+			continue;
+		char *end;
+		double v = strtod(lab->params[i].value, &end);
+		double unit = !strcmp(end, "M") ? 1 << 20 : !strcmp(end, "K") ? 1 << 10 :
+			      !*end ? 1 : 0;
+		if (unit == 0 || v * unit < 1 << 20 || v * unit > 256.0 * (1 << 20)) {
+			fprintf(stderr, "%s: parameter capture_buffer is '%s': a size from 1M to 256M, "
+				"e.g. 32M\n", lab->file, lab->params[i].value);
+			return 0;
+		}
+		return (size_t)(v * unit);
+	}
+	return CAPTURE_BUFFER_DEFAULT;
+}
+
 static int capture_all(struct capture_set *set, const struct lab *lab, const char *run_id,
 		       const char *dir)
 {
-	set->buffer_bytes = capture_buffer(wanted_captures(lab));
+	size_t wanted = buffer_wanted(lab);
+
+	if (!wanted)
+		return TOPO_LAB_ERROR;
+	set->buffer_bytes = capture_buffer(wanted_captures(lab), wanted);
 	for (size_t h = 0; h < lab->nhosts; h++) {
 		const struct lab_host *host = &lab->hosts[h];
 		for (size_t i = 0; i < host->nifaces; i++) {
@@ -125,8 +152,9 @@ static int set_up(struct engine *e, struct run_result *res, const struct run_opt
 		res->interrupted = true;
 		return -1;
 	}
-	if (capture_all(&e->caps, res->lab, res->run_id, res->dir) < 0)
-		return EXIT_ENV;
+	rc = capture_all(&e->caps, res->lab, res->run_id, res->dir);
+	if (rc < 0)
+		return rc == TOPO_LAB_ERROR ? EXIT_USAGE : EXIT_ENV;
 	return -1;
 }
 
