@@ -63,6 +63,12 @@ WRONG = {
             "lost": "all",
             "hints": {"it listens on the task's port": "your program does not compile: "},
         },
+        # from the student's own socket calls, which portlab traces
+        "no_listen": {
+            "lost": "all",
+            "hints": {"it listens on the task's port":
+                      "your program never called listen(): nothing was listening on host server"},
+        },
     },
     "udp-sender": {
         "four": {
