@@ -256,7 +256,7 @@ void launch_child(const struct launch *l)
 	launch_exec(l);
 }
 
-char **launch_env(const char *role, const char *host, const char *run_id, bool traced)
+char **launch_env(const struct launch_names *names, bool traced)
 {
 	size_t n = 0, k = 0;
 	char **env;
@@ -264,13 +264,17 @@ char **launch_env(const char *role, const char *host, const char *run_id, bool t
 
 	while (environ[n])
 		n++;
-	env = xcalloc(n + 5, sizeof(char *));
+	env = xcalloc(n + 7, sizeof(char *));
 	for (size_t i = 0; i < n; i++)
 		if (!traced || strncmp(environ[i], "ASAN_OPTIONS=", 13))
 			env[k++] = environ[i];
-	env[k++] = xasprintf("PORTLAB_ROLE=%s", role);
-	env[k++] = xasprintf("PORTLAB_HOST=%s", host);
-	env[k++] = xasprintf("PORTLAB_RUN=%s", run_id);
+	env[k++] = xasprintf("PORTLAB_ROLE=%s", names->role);
+	env[k++] = xasprintf("PORTLAB_HOST=%s", names->host);
+	env[k++] = xasprintf("PORTLAB_RUN=%s", names->run_id);
+	/* where a lab's own program finds its lab's files (a reference table) and
+	 * the run's folder, wherever portlab is installed */
+	env[k++] = xasprintf("PORTLAB_LAB_DIR=%s", names->lab_dir);
+	env[k++] = xasprintf("PORTLAB_RUN_DIR=%s", names->run_dir);
 	/* a program built with ASan cannot check for leaks under a tracer (LeakSanitizer
 	 * itself uses ptrace): it would fail for that alone */
 	if (traced)

@@ -54,8 +54,17 @@ void launch_exec(const struct launch *l) __attribute__((noreturn));
 /* launch_stage_name - what STAGE tried to do, for messages. */
 const char *launch_stage_name(int stage);
 
-/* launch_env - the environment for a program: ours plus PORTLAB_ROLE/HOST/RUN (and, TRACED, no leak check). */
-char **launch_env(const char *role, const char *host, const char *run_id, bool traced);
+/* What a program is told of where it runs. */
+struct launch_names {
+	const char *role, *host, *run_id;
+	const char *lab_dir, *run_dir;
+};
+
+/*
+ * launch_env - the environment for a program: ours plus PORTLAB_ROLE, _HOST,
+ * _RUN, _LAB_DIR and _RUN_DIR (and, TRACED, no leak check).
+ */
+char **launch_env(const struct launch_names *names, bool traced);
 /* used_program - the PATH of --use ROLE=PATH, as given, or NULL when ROLE keeps the lab's. */
 const char *used_program(const struct runner *r, const char *role);
 void launch_env_free(char **env);

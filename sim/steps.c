@@ -278,7 +278,13 @@ static struct proc *spawn(struct runner *r, const struct lab_step *step)
 	l.out_w = pipefd[1];
 	l.report_w = report[1];
 	pipefd[1] = report[1] = -1; /* release() closes them */
-	l.envp = launch_env(p.role, p.host, r->run_id, p.traced);
+	/* absolute: a contained program starts in its own working folder */
+	char *lab_dir = realpath(r->lab->dir, NULL), *run_dir = realpath(r->dir, NULL);
+	struct launch_names names = { p.role, p.host, r->run_id, lab_dir ? lab_dir : r->lab->dir,
+				      run_dir ? run_dir : r->dir };
+	l.envp = launch_env(&names, p.traced);
+	free(lab_dir);
+	free(run_dir);
 	fflush(NULL);
 	p.pid = fork();
 	if (p.pid < 0) {
