@@ -269,6 +269,12 @@ static int svg_conn(FILE *out, const struct ladder_conn *c, int y)
 
 void ladder_svg(FILE *out, const struct ladder_conn *c, size_t n, const char *title)
 {
+	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
+	ladder_svg_element(out, c, n, title);
+}
+
+void ladder_svg_element(FILE *out, const struct ladder_conn *c, size_t n, const char *title)
+{
 	int width = 600, height = 40, y = 40;
 
 	for (size_t i = 0; i < n; i++) {
@@ -278,8 +284,7 @@ void ladder_svg(FILE *out, const struct ladder_conn *c, size_t n, const char *ti
 			width = w;
 		height += SVG_HEAD + (int)(c[i].narrows + c[i].nevents) * SVG_ROW + 30;
 	}
-	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+	fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
 		"viewBox=\"0 0 %d %d\" font-family=\"monospace\" font-size=\"13\">\n", width, height,
 		width, height);
 	fputs("<title>", out);
