@@ -21,7 +21,7 @@ static const char css[] =
 	".pass { color: #0050a0; font-weight: bold; white-space: nowrap; }\n"
 	".fail { color: #a03c00; font-weight: bold; white-space: nowrap; }\n"
 	"tr.failed { background: #ffe8d6; }\n"
-	"tr.failed td { border-left: 6px solid #d55e00; }\n"
+	"tr.failed td:first-child { border-left: 8px solid #d55e00; }\n"
 	".outcome { font-size: 1.6em; }\n"
 	".about { max-width: 50em; }\n"
 	".note { color: #444; font-style: italic; }\n"
