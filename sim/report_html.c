@@ -185,6 +185,9 @@ static void write_flow_table(FILE *out, const struct run_result *res, size_t c)
 {
 	static const char *const cols[] = { "proto", "tuple", "conn_state", "history", "orig_pkts",
 		"resp_pkts", "orig_bytes", "resp_bytes", "duration", "icmp", NULL };
+	/* short headings keep the table on a projector's width; the field names are their titles */
+	static const char *const heads[] = { "proto", "tuple", "state", "history", "pkts &rarr;",
+		"pkts &larr;", "bytes &rarr;", "bytes &larr;", "seconds", "icmp", NULL };
 	const struct run_capture *cap = &res->data.captures[c];
 	size_t shown = cap->nflows < MAX_FLOW_ROWS ? cap->nflows : MAX_FLOW_ROWS;
 
@@ -193,14 +196,14 @@ static void write_flow_table(FILE *out, const struct run_result *res, size_t c)
 	fprintf(out, ": %zu flow%s</h3>\n", cap->nflows, cap->nflows == 1 ? "" : "s");
 	if (!shown)
 		return;
-	fputs("<table>\n<tr>", out);
+	fputs("<table class=\"flows\">\n<tr>", out);
 	for (size_t k = 0; cols[k]; k++)
-		fprintf(out, "<th>%s</th>", cols[k]);
+		fprintf(out, "<th title=\"%s\">%s</th>", cols[k], heads[k]);
 	fputs("</tr>\n", out);
 	for (size_t i = 0; i < shown; i++) {
 		fputs("<tr>", out);
 		for (size_t k = 0; cols[k]; k++)
-			cell(out, k == 1 ? "mono" : k >= 4 && k <= 8 ? "num" : NULL,
+			cell(out, k == 1 ? "mono nowrap" : k >= 4 && k <= 8 ? "num" : NULL,
 			     record_text(&cap->flows[i], cols[k]));
 		fputs("</tr>\n", out);
 	}

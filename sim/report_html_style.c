@@ -28,6 +28,7 @@ static const char css[] =
 	"svg { max-width: 100%; height: auto; }\n"
 	"div.ladder svg { width: 100%; }\n"
 	"td.detail { word-break: break-all; }\n"
+	"table.flows { font-size: 0.9em; }\n"
 	".nowrap { white-space: nowrap; }\n"
 	"details { margin: 0.4em 0; }\n"
 	"summary { cursor: pointer; font-weight: bold; }\n";
