@@ -7,6 +7,7 @@ installed, loaded in it: its DOM must hold the verdicts and the drawings, and
 a screenshot goes into the run folder.
 """
 import html
+import json
 import os
 import re
 import shutil
@@ -255,3 +256,50 @@ def test_a_real_browser_renders_the_page(four):
         head = f.read(24)
     assert head[:8] == b"\x89PNG\r\n\x1a\n"
     assert int.from_bytes(head[16:20], "big") == 1280   # the window's width
+
+
+TINY = """\
+lab {name}
+title {title}
+host a
+    iface eth0 192.0.2.1/24
+host b
+    iface eth0 192.0.2.2/24
+link a:eth0 b:eth0
+run client on a: tcp_client --connect 192.0.2.2:80
+expect "refused" events client connect: all errno = {errno}
+"""
+
+
+def test_run_all_writes_an_index_of_the_report_pages(tmp_path):
+    """--all: captures/index.html links each lab's report.html with its counts."""
+    need_labs()
+    labs = tmp_path / "scenarios"
+    for name, errno in (("holds", "ECONNREFUSED"), ("breaks", "ETIMEDOUT")):
+        (labs / name).mkdir(parents=True)
+        (labs / name / "lab").write_text(TINY.format(name=name, title="<i>%s</i>" % name, errno=errno))
+    captures = tmp_path / "captures"
+    env = dict(os.environ, PORTLAB_SCENARIOS=str(labs))
+    proc = portlab("run", "--all", "--captures", str(captures), env=env)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    index = captures / "index.html"
+    assert "index of the report pages in %s" % index in proc.stdout
+    raw = index.read_text()
+    page = Page(raw)
+    assert page.problems == [] and page.stack == []
+    assert_self_contained(raw, page)
+    assert "<i>" not in raw
+    rows = re.findall(r"<tr( class=\"failed\")?><td>(.*?)</td><td><a href=\"([^\"]+)\">(\w+)</a></td>"
+                      r"<td>(.*?)</td><td class=\"num\">(\d+) of (\d+)</td></tr>", raw)
+    assert sorted(r[3] for r in rows) == ["breaks", "holds"], raw
+    for failed, outcome, href, name, title, passed, total in rows:
+        report = captures / href
+        assert report.exists(), href
+        assert href.startswith(name + "/") and href.endswith("/report.html")
+        assert html.unescape(title) == "<i>%s</i>" % name
+        with open(report.parent / "result.json") as f:
+            result = json.load(f)
+        held = sum(v["passed"] for v in result["verdicts"])
+        assert (int(passed), int(total)) == (held, len(result["verdicts"]))
+        assert bool(failed) == (not result["passed"]) == (name == "breaks")
+        assert html.unescape(re.sub(r"<[^>]+>", "", outcome)) == ("✘ FAIL" if failed else "✔ PASS")
