@@ -43,7 +43,7 @@ host c
     route default via 198.51.100.254
 link a:eth0 r:eth0
 segment lan r:eth1 b:eth0 c:eth0
-run client on a: tcp_client --connect 198.51.100.2:80
+run client on a: tcp_client --connect 198.51.100.2:80 --connect 198.51.100.2:81 --connect 198.51.100.2:82 --connect 198.51.100.3:83
 expect "refused <as planned>" events client connect: all errno = ECONNREFUSED
 expect "connect <works>" events client connect: all ok = true
 expect "the handshake completes" flows r:eth0 tcp: all conn_state = SF
@@ -224,6 +224,21 @@ def test_segments_are_drawn(hostile):
     assert "segment lan" in topo
     for host in ("a", "r", "b", "c"):
         assert ">%s</text>" % host in topo, host
+
+
+def test_many_ladders_are_folded(hostile):
+    """Four connections: each ladder in a closed <details>, named by its tuple in the summary."""
+    raw, page = read_page(hostile)
+    with open(os.path.join(hostile, "result.json")) as f:
+        result = json.load(f)
+    tuples = {fl["tuple"] for fl in next(c for c in result["captures"] if c["name"] == "a:eth0")["flows"]
+              if fl["proto"] == "tcp"}
+    assert len(tuples) == 4, tuples
+    folded = re.findall(r"<details class=\"ladder\"><summary>(.*?)</summary>(.*?)</details>", raw, re.S)
+    assert len(folded) == len(tuples)
+    assert {re.search(r"tcp (\S+ -> \S+)", html.unescape(s)).group(1) for s, _ in folded} == tuples
+    for _, body in folded:
+        assert body.count("<svg") == 1 and 'class="connection"' in body
 
 
 def browser():
