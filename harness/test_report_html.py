@@ -318,3 +318,24 @@ def test_run_all_writes_an_index_of_the_report_pages(tmp_path):
         assert (int(passed), int(total)) == (held, len(result["verdicts"]))
         assert bool(failed) == (not result["passed"]) == (name == "breaks")
         assert html.unescape(re.sub(r"<[^>]+>", "", outcome)) == ("✘ FAIL" if failed else "✔ PASS")
+
+
+def test_a_lab_brought_down_has_its_page_too(tmp_path):
+    """portlab up ... down: the run folder gets report.html as `portlab run` does."""
+    need_labs()
+    name = "html-%d" % os.getpid()
+    proc = portlab("up", "four-tuple", "--captures", str(tmp_path / "c"), "--name", name)
+    assert proc.returncode == 0, proc.stderr
+    try:
+        assert portlab("run-step", name).returncode == 0
+    finally:
+        down = portlab("down", name)
+    assert down.returncode == 0, down.stdout + down.stderr
+    [folder] = [str(p) for p in (tmp_path / "c" / "four-tuple").iterdir()]
+    raw, page = read_page(folder)
+    with open(os.path.join(folder, "result.json")) as f:
+        result = json.load(f)
+    assert result["verdicts"], "nothing was judged"
+    text = page.all_text()
+    for v in result["verdicts"]:
+        assert v["text"] in text

@@ -303,3 +303,12 @@ int report_html(const struct run_result *res, const char *path)
 	}
 	return 0;
 }
+
+int report_html_folder(const struct run_result *res)
+{
+	char *path = xasprintf("%s/report.html", res->dir);
+	int rc = report_html(res, path);
+
+	free(path);
+	return rc;
+}

@@ -16,6 +16,9 @@
 /* report_html - RES as a page at PATH; 0, or -1 after saying why. */
 int report_html(const struct run_result *res, const char *path);
 
+/* report_html_folder - report.html in RES's run folder; 0, or -1 after saying why. */
+int report_html_folder(const struct run_result *res);
+
 /* One lab's line on the index page of `portlab run --all`. */
 struct html_index_row {
 	const char *lab;
