@@ -243,6 +243,12 @@ static void write_captures(FILE *out, const struct run_result *res)
 		free(what);
 	}
 	file_link(out, result, "(the whole run, for programs)");
+	for (size_t i = 0; i < res->nprograms; i++) {
+		char *what = xasprintf("(what %s wrote to stderr)", res->programs[i].role);
+		if (res->programs[i].stderr_file)
+			file_link(out, res->programs[i].stderr_file, what);
+		free(what);
+	}
 	fputs("</ul>\n", out);
 	free(result);
 }
