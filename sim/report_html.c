@@ -43,11 +43,9 @@ static void evidence(const struct run_result *res, const struct verdict *v, char
 			snprintf(buf, len, "#flows-%ld", c);
 		return;
 	}
-	for (size_t c = 0; !v->line && c < res->data.ncaptures; c++) /* portlab's own checks */
-		if (strstr(v->check, res->data.captures[c].name)) {
-			snprintf(buf, len, "#flows-%zu", c);
-			return;
-		}
+	/* portlab's own checks: the programs' stderr and the captures' counts are under #captures */
+	if (!v->line && (!strcmp(v->check, "programs") || !strcmp(v->check, "captures")))
+		snprintf(buf, len, "#captures");
 }
 
 /* short_path - the last two parts of PATH: "four-tuple/lab" (the whole path is the cell's title). */
@@ -75,7 +73,9 @@ static void write_verdict(FILE *out, const struct run_result *res, size_t i)
 	if (!v->passed) {
 		evidence(res, v, where, sizeof(where));
 		fprintf(out, "<br><a href=\"%s\">evidence: %s</a>", where,
-			strcmp(where, "#events") ? "the flows it counts" : "the socket events");
+			!strcmp(where, "#events") ? "the socket events" :
+			!strcmp(where, "#captures") ? "the captures and the programs' stderr" :
+			"the flows it counts");
 	}
 	fputs("</td><td class=\"mono\">", out);
 	if (v->line) {
@@ -238,7 +238,10 @@ static void write_captures(FILE *out, const struct run_result *res)
 	if (res->pcapng)
 		file_link(out, res->pcapng, "(every interface in one file: open it in Wireshark)");
 	for (size_t i = 0; i < res->data.ncaptures; i++) {
-		char *what = xasprintf("(%s)", res->captures[i].name);
+		const struct capture_end *c = &res->captures[i];
+		char *what = xasprintf("(%s: %llu packets, %llu dropped%s)", c->name,
+				       (unsigned long long)c->packets, (unsigned long long)c->dropped,
+				       c->read_status ? ", damaged" : "");
 		file_link(out, res->captures[i].file, what);
 		free(what);
 	}
