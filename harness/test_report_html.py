@@ -64,6 +64,8 @@ class Page(HTMLParser):
         a = dict(attrs)
         self.tags.append((tag, a))
         if "id" in a:
+            if a["id"] in self.ids:
+                self.problems.append("id %s twice" % a["id"])
             self.ids.add(a["id"])
         if tag == "a" and "href" in a:
             self.hrefs.append(a["href"])
