@@ -341,3 +341,20 @@ def test_a_lab_brought_down_has_its_page_too(tmp_path):
     text = page.all_text()
     for v in result["verdicts"]:
         assert v["text"] in text
+
+
+def test_a_graded_run_has_its_page_too(tmp_path):
+    """portlab grade: each run folder under the student's gets report.html beside its captures."""
+    need_labs()
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    ref = os.path.join(root, "scenarios", "exercises", "echo-server", "reference.c")
+    out = tmp_path / "grades"
+    proc = portlab("grade", "echo-server", ref, "--out", str(out))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    pages = sorted(out.glob("reference/*/*/report.html"))
+    assert pages, sorted(str(p) for p in out.rglob("*"))[:40]
+    for p in pages:
+        raw, page = read_page(str(p.parent))
+        assert_self_contained(raw, page)
+        assert any(s.get("class") == "topology" for s in page.svgs)
+        assert "Verdicts" in page.all_text()
