@@ -20,7 +20,9 @@
 #include "nest.h"
 #include "paths.h"
 #include "report.h"
+#include "report_html.h"
 #include "run.h"
+#include "runfolder.h"
 #include "util.h"
 #include "version.h"
 
@@ -53,6 +55,8 @@ struct summary {
 	size_t passed, total;
 	double seconds;
 	bool skipped;
+	char *title;     /* the lab's, for the index page */
+	char *dir;       /* the run's folder, when it has report.html */
 };
 
 static void usage(FILE *out)
@@ -142,7 +146,11 @@ static void print_error(struct options *opt, const char *name, int status, const
 /* print_run - a run that went its way: result.json, then the report, JSON or JUnit asked for. */
 static void print_run(struct options *opt, const struct run_result *res, size_t nlabs)
 {
+	char *page = xasprintf("%s/report.html", res->dir);
+
 	report_write_result(res);
+	if (report_html(res, page) < 0)
+		pl_warn("the run has no report page");
 	if (opt->json)
 		report_json_value(&opt->out, res);
 	else if (res->interrupted)
@@ -150,8 +158,11 @@ static void print_run(struct options *opt, const struct run_result *res, size_t 
 		       res->lab->name, res->run_id, res->run_seconds, res->dir);
 	else
 		report_text(stdout, res, detail_level(opt, nlabs));
+	if (!opt->json && !res->interrupted)
+		printf("report page in %s\n", page);
 	if (opt->junit && !res->interrupted)
 		report_junit(opt->junit, res);
+	free(page);
 }
 
 /*
@@ -213,9 +224,11 @@ static int run_one(const char *name, struct options *opt, size_t nlabs, struct s
 		lab_free(lab);
 		return EXIT_PASS;
 	}
+	sum->title = lab->title ? xstrdup(lab->title) : NULL;
 	int status = run_lab(lab, expects, &ropt, &res);
 	if (status == EXIT_PASS || status == EXIT_FAIL) {
 		print_run(opt, &res, nlabs);
+		sum->dir = xstrdup(res.dir);
 	} else {
 		print_error(opt, name, status, status == EXIT_USAGE ?
 			    "the kernel refused a line of the lab file (see stderr)" :
@@ -247,6 +260,36 @@ static void print_summary(const struct summary *sums, size_t n)
 		       sums[i].skipped ? "SKIP" : sums[i].status == EXIT_PASS ? "PASS" :
 		       sums[i].status == EXIT_FAIL ? "FAIL" : "ERROR", sums[i].passed, sums[i].total,
 		       sums[i].seconds);
+}
+
+/*
+ * write_index - with --all, <captures root>/index.html: a line per lab of
+ * SUMS (N of them) linking its report page, relative to the root.
+ */
+static void write_index(const struct options *opt, const struct summary *sums, size_t n)
+{
+	const char *root = captures_root(opt->captures);
+	char *path = xasprintf("%s/index.html", root);
+	struct html_index_row *rows = xcalloc(n + 1, sizeof(*rows));
+	size_t rootlen = strlen(root);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct summary *s = &sums[i];
+		const char *dir = s->dir;
+		if (dir && !strncmp(dir, root, rootlen) && dir[rootlen] == '/')
+			dir += rootlen + 1;
+		rows[i] = (struct html_index_row){ .lab = s->name, .title = s->title,
+			.report = dir ? xasprintf("%s/report.html", dir) : NULL,
+			.outcome = s->skipped ? "SKIP" : s->status == EXIT_PASS ? "PASS" :
+				   s->status == EXIT_FAIL ? "FAIL" : "ERROR",
+			.passed = s->passed, .total = s->total };
+	}
+	if (report_html_index(path, rows, n) == 0 && !opt->json)
+		printf("index of the report pages in %s\n", path);
+	for (size_t i = 0; i < n; i++)
+		free((char *)rows[i].report);
+	free(rows);
+	free(path);
 }
 
 /* open_outputs - the JSON document's head and the JUnit file; 0 or -1 after saying why. */
@@ -311,6 +354,12 @@ static int run_labs(struct options *opt, char **names, size_t n)
 	}
 	if (!opt->json && n > 1)
 		print_summary(sums, done);
+	if (opt->all)
+		write_index(opt, sums, done);
+	for (size_t i = 0; i < done; i++) {
+		free(sums[i].title);
+		free(sums[i].dir);
+	}
 	return status;
 }
 

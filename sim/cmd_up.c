@@ -25,6 +25,7 @@
 #include "nest.h"
 #include "paths.h"
 #include "report.h"
+#include "report_html.h"
 #include "run.h"
 #include "uplab.h"
 #include "util.h"
@@ -123,6 +124,7 @@ static int serve_one(struct session *s, struct run_result *res, const char *cmd,
 		*status = session_close(s, true);
 		if (*status == EXIT_PASS || *status == EXIT_FAIL) {
 			report_write_result(res);
+			report_html_folder(res);
 			report_text(stdout, res, DETAIL_NORMAL);
 		}
 		return 1;
@@ -152,8 +154,10 @@ static int serve(struct up *u, struct session *s, struct run_result *res)
 		struct pollfd p = { .fd = u->listener, .events = POLLIN };
 		if (session_idle(s, 0) < 0 || interrupted) { /* killed: down, quietly */
 			status = session_close(s, true);
-			if (status == EXIT_PASS || status == EXIT_FAIL)
+			if (status == EXIT_PASS || status == EXIT_FAIL) {
 				report_write_result(res);
+				report_html_folder(res);
+			}
 			return interrupted ? 128 + interrupted : status;
 		}
 		if (poll(&p, 1, 50) <= 0)

@@ -18,6 +18,7 @@
 #include "labread.h"
 #include "overlap.h"
 #include "report.h"
+#include "report_html.h"
 #include "run.h"
 #include "runfolder.h"
 #include "steps.h"
@@ -211,7 +212,7 @@ static void fail_all(const struct exercise *ex, struct grade *g, const char *why
 		add_check(g, &ex->checks[i], false, xstrdup(why));
 }
 
-/* write_run - the run's report for people and its result.json, in the student's folder. */
+/* write_run - the run's report for people and its result.json, in the student's folder; report.html in the run's. */
 static void write_run(const struct run_result *res, const char *dir)
 {
 	char *paths[2] = { xasprintf("%s/report.txt", dir), xasprintf("%s/result.json", dir) };
@@ -230,6 +231,7 @@ static void write_run(const struct run_result *res, const char *dir)
 		}
 		free(paths[i]);
 	}
+	report_html_folder(res); /* the page in the run's own folder, as `portlab run` leaves it */
 }
 
 /* run_submission - the lab with BINARY as the student's role; scores into G. */

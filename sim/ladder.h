@@ -100,5 +100,7 @@ const struct ladder_conn *ladder_conns(struct ladder *l, size_t *n);
 void ladder_print(FILE *out, const struct ladder_conn *c);
 /* ladder_svg - the N connections C as one self-contained SVG document. */
 void ladder_svg(FILE *out, const struct ladder_conn *c, size_t n, const char *title);
+/* ladder_svg_element - the same <svg> element without the XML declaration, to go inside HTML. */
+void ladder_svg_element(FILE *out, const struct ladder_conn *c, size_t n, const char *title);
 
 #endif

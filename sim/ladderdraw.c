@@ -204,8 +204,8 @@ static int svg_x(const struct ladder_conn *c, int col)
 	return SVG_LEFT + svg_colw(c) / 2 + col * svg_colw(c);
 }
 
-/* svg_arrow - arrow A at height Y. */
-static void svg_arrow(FILE *out, const struct ladder_conn *c, const struct arrow *a, int y)
+/* svg_arrow - arrow A at height Y, its head the marker "head-MARK". */
+static void svg_arrow(FILE *out, const struct ladder_conn *c, const struct arrow *a, int y, size_t mark)
 {
 	int x0 = svg_x(c, a->first), x1 = svg_x(c, a->last), half = svg_colw(c) / 2 - 8;
 	char label[200];
@@ -215,8 +215,8 @@ static void svg_arrow(FILE *out, const struct ladder_conn *c, const struct arrow
 	else
 		x1 += x1 > x0 ? -5 : 5;   /* the head stops at the last dot, not over it */
 	fprintf(out, "<line class=\"packet%s\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
-		"marker-end=\"url(#head)\"/>\n", a->kind == ARROW_ICMP_ERROR ? " icmp" : "",
-		x0, y, x1, y);
+		"marker-end=\"url(#head-%zu)\"/>\n", a->kind == ARROW_ICMP_ERROR ? " icmp" : "",
+		x0, y, x1, y, mark);
 	for (int k = 0; k < LADDER_MAX_VANTAGE; k++)
 		if (a->seen >> k & 1)
 			fprintf(out, "<circle class=\"seen\" cx=\"%d\" cy=\"%d\" r=\"4\"/>\n", svg_x(c, k), y);
@@ -226,8 +226,8 @@ static void svg_arrow(FILE *out, const struct ladder_conn *c, const struct arrow
 	fputs("</text>\n", out);
 }
 
-/* svg_conn - connection C, its top at Y; returns the height it took. */
-static int svg_conn(FILE *out, const struct ladder_conn *c, int y)
+/* svg_conn - connection C, its top at Y, arrows headed by "head-MARK"; returns the height it took. */
+static int svg_conn(FILE *out, const struct ladder_conn *c, int y, size_t mark)
 {
 	char tuple[200];
 	size_t ai = 0, ei = 0, row = 0;
@@ -253,7 +253,7 @@ static int svg_conn(FILE *out, const struct ladder_conn *c, int y)
 		fprintf(out, "<text class=\"time\" x=\"%d\" y=\"%d\">%.6f</text>\n", SVG_LEFT - 8,
 			ry + 4, t - c->t0);
 		if (is_arrow) {
-			svg_arrow(out, c, &c->arrows[ai++], ry);
+			svg_arrow(out, c, &c->arrows[ai++], ry, mark);
 			continue;
 		}
 		const struct lad_event *e = &c->events[ei++];
@@ -269,7 +269,14 @@ static int svg_conn(FILE *out, const struct ladder_conn *c, int y)
 
 void ladder_svg(FILE *out, const struct ladder_conn *c, size_t n, const char *title)
 {
+	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
+	ladder_svg_element(out, c, n, title);
+}
+
+void ladder_svg_element(FILE *out, const struct ladder_conn *c, size_t n, const char *title)
+{
 	int width = 600, height = 40, y = 40;
+	size_t mark = n ? c[0].number : 0;
 
 	for (size_t i = 0; i < n; i++) {
 		int w = SVG_LEFT + (int)c[i].ncols * svg_colw(&c[i]) + SVG_LABEL;
@@ -278,8 +285,7 @@ void ladder_svg(FILE *out, const struct ladder_conn *c, size_t n, const char *ti
 			width = w;
 		height += SVG_HEAD + (int)(c[i].narrows + c[i].nevents) * SVG_ROW + 30;
 	}
-	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+	fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
 		"viewBox=\"0 0 %d %d\" font-family=\"monospace\" font-size=\"13\">\n", width, height,
 		width, height);
 	fputs("<title>", out);
@@ -294,14 +300,16 @@ void ladder_svg(FILE *out, const struct ladder_conn *c, size_t n, const char *ti
 	      ".time { text-anchor: end; fill: #555; }\n"
 	      ".event { fill: #009e73; }\n"
 	      ".call { fill: #00694c; }\n"
-	      "</style>\n<defs><marker id=\"head\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" "
-	      "markerWidth=\"6\" markerHeight=\"6\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" "
-	      "fill=\"#333\"/></marker></defs>\n", out);
+	      "</style>\n", out);
+	/* the marker is named after the first connection: several drawings can share one page */
+	fprintf(out, "<defs><marker id=\"head-%zu\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" "
+		"markerWidth=\"6\" markerHeight=\"6\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" "
+		"fill=\"#333\"/></marker></defs>\n", mark);
 	fprintf(out, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"white\"/>\n"
 		"<text class=\"title\" x=\"10\" y=\"24\">", width, height);
 	xml_text(out, title);
 	fputs("</text>\n", out);
 	for (size_t i = 0; i < n; i++)
-		y += svg_conn(out, &c[i], y);
+		y += svg_conn(out, &c[i], y, mark);
 	fputs("</svg>\n", out);
 }

@@ -33,8 +33,8 @@ static bool plain_field(const char *key)
 	return false;
 }
 
-/* detail - what else the event says (tags such as case=..., a note's numbers), as k=v. */
-static void detail(const struct record *r, char *buf, size_t len)
+/* report_event_detail - what else the event says (tags such as case=..., a note's numbers), as k=v. */
+void report_event_detail(const struct record *r, char *buf, size_t len)
 {
 	size_t used = 0;
 
@@ -49,7 +49,7 @@ static void detail(const struct record *r, char *buf, size_t len)
 	}
 }
 
-static void result(const struct record *r, char *buf, size_t len)
+void report_event_result(const struct record *r, char *buf, size_t len)
 {
 	const char *call = record_text(r, "call");
 
@@ -96,7 +96,7 @@ static void print_events(FILE *out, const struct run_result *o, bool verbose)
 			show[i] = true, always++;
 		if (!show[i])
 			continue;
-		result(r, res, sizeof(res));
+		report_event_result(r, res, sizeof(res));
 #define WIDEN(w, s) do { size_t l_ = strlen(s); if (l_ > (w)) (w) = l_; } while (0)
 		WIDEN(wrole, record_text(r, "role"));
 		WIDEN(wcall, record_text(r, "call"));
@@ -119,8 +119,8 @@ static void print_events(FILE *out, const struct run_result *o, bool verbose)
 			fprintf(out, "  ... %zu more\n", hidden);
 			hidden = 0;
 		}
-		result(r, res, sizeof(res));
-		detail(r, more, sizeof(more));
+		report_event_result(r, res, sizeof(res));
+		report_event_detail(r, more, sizeof(more));
 		char row[1024];
 		size_t end = (size_t)snprintf(row, sizeof(row), "  %-*s  %-*s  %-*s  %-*s  %-*s  %s",
 			(int)wrole, record_text(r, "role"), (int)wcall, record_text(r, "call"),

@@ -36,6 +36,12 @@ void report_junit_error(FILE *out, const char *name, const char *error);
 /* report_junit_skip - a <testsuite> for lab NAME that was skipped, and WHY. */
 void report_junit_skip(FILE *out, const char *name, const char *why);
 
+struct record;
+/* report_event_result - an event's outcome in a few words: "ok fd 3", "ECONNREFUSED", "-" for a note. */
+void report_event_result(const struct record *r, char *buf, size_t len);
+/* report_event_detail - what else event R says (tags, a note's numbers) as "k=v k=v". */
+void report_event_detail(const struct record *r, char *buf, size_t len);
+
 /* xml_text - TEXT with XML's five special characters escaped. */
 void xml_text(FILE *out, const char *text);
 
