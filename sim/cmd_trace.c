@@ -15,6 +15,7 @@
 
 #include "cmds.h"
 #include "record.h"
+#include "report.h"
 #include "trace.h"
 #include "util.h"
 
@@ -57,21 +58,6 @@ static void collect(const char *line, size_t len, void *arg)
 	free(copy);
 }
 
-/* result - "ok fd 3", "ok 22 bytes", "ok" or the errno name, as in a run's report. */
-static void result(const struct record *r, char *buf, size_t len)
-{
-	const char *call = record_text(r, "call");
-
-	if (!strcmp(record_text(r, "ok"), "false"))
-		snprintf(buf, len, "%s", record_text(r, "errno"));
-	else if (!strcmp(call, "socket") || !strcmp(call, "accept") || !strcmp(call, "close"))
-		snprintf(buf, len, "ok fd %s", record_text(r, "fd"));
-	else if (record_get(r, "bytes"))
-		snprintf(buf, len, "ok %s bytes", record_text(r, "bytes"));
-	else
-		snprintf(buf, len, "ok fd %s", record_text(r, "fd"));
-}
-
 /* detail - the option set, the listening socket, or the error in words. */
 static void detail(const struct record *r, char *buf, size_t len)
 {
@@ -95,7 +81,7 @@ static void print_table(const struct collected *c)
 	}
 	for (size_t i = 0; i < c->n; i++) {
 		const struct record *r = &c->events[i];
-		result(r, res, sizeof(res));
+		report_event_result(r, res, sizeof(res));
 #define WIDEN(w, s) do { size_t l_ = strlen(s); if (l_ > (w)) (w) = l_; } while (0)
 		WIDEN(wcall, record_text(r, "call"));
 		WIDEN(wres, res);
@@ -108,7 +94,7 @@ static void print_table(const struct collected *c)
 	for (size_t i = 0; i < c->n; i++) {
 		const struct record *r = &c->events[i];
 		char row[1024];
-		result(r, res, sizeof(res));
+		report_event_result(r, res, sizeof(res));
 		detail(r, more, sizeof(more));
 		size_t end = (size_t)snprintf(row, sizeof(row), "%9.6f  %-*s  %-*s  %-*s  %-*s  %s",
 			atof(record_text(r, "t")) - t0, (int)wcall, record_text(r, "call"), (int)wres,
