@@ -75,7 +75,7 @@ FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -
 FUZZ_LAB_SRC := sim/fuzz/fuzz_lab.c sim/lab.c sim/labhost.c sim/labtopo.c sim/labsteps.c sim/labexpect.c \
 	sim/labread.c sim/expect.c sim/eventnames.c sim/flowfields.c sim/flowfmt.c \
 	sim/flows.c sim/decode.c sim/pcapread.c sim/json.c sim/record.c sim/suggest.c \
-	sim/nameindex.c sim/utf8.c sim/util.c sim/launch.c sim/paths.c
+	sim/nameindex.c sim/utf8.c sim/util.c sim/launch.c sim/paths.c sim/words.c
 FUZZ_SECONDS ?= 5
 
 $(O)/fuzz/fuzz_lab: $(FUZZ_LAB_SRC) $(wildcard sim/*.h)

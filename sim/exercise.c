@@ -12,6 +12,7 @@
 
 #include "paths.h"
 #include "util.h"
+#include "words.h"
 
 #define MAX_WORDS 64
 
@@ -34,33 +35,17 @@ static int bad(const struct reader *r, const char *fmt, ...)
 	return -1;
 }
 
-/* split - LINE into words (double quotes group; # outside quotes ends); the count or -1. */
-static int split(const struct reader *r, char *s, char **w)
+/* split - LINE into words (words.h); the count, or -1 after saying what is wrong. */
+static int split(const struct reader *r, char *line, char **w)
 {
-	int n = 0;
+	const char *why;
+	int n = split_words(line, w, MAX_WORDS, false, &why);
 
-	for (;;) {
-		while (*s == ' ' || *s == '\t')
-			s++;
-		if (!*s || *s == '#')
-			return n;
-		if (n == MAX_WORDS)
-			return bad(r, "too many words (at most %d)", MAX_WORDS);
-		if (*s == '"') {
-			w[n++] = ++s;
-			while (*s && *s != '"')
-				s++;
-			if (!*s)
-				return bad(r, "unterminated quote");
-			*s++ = '\0';
-			continue;
-		}
-		w[n++] = s;
-		while (*s && *s != ' ' && *s != '\t')
-			s++;
-		if (*s)
-			*s++ = '\0';
-	}
+	if (n < 0 && !strcmp(why, "too many words"))
+		return bad(r, "too many words (at most %d)", MAX_WORDS);
+	if (n < 0)
+		return bad(r, "%s", why);
+	return n;
 }
 
 /* rest - the words W[FROM..N) joined, or the empty string. */

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "csv.h"
 #include "flowfields.h"
 #include "flows.h"
 
@@ -99,29 +100,13 @@ void zeek_rows(FILE *out, const struct flow_table *ft, const char *source)
 	}
 }
 
-/* csv_field - TEXT as one CSV field: quoted, with quotes doubled, when it must be. */
-static void csv_field(FILE *out, const char *text, bool first)
-{
-	if (!first)
-		fputc(',', out);
-	if (!strpbrk(text, ",\"\n\r")) {
-		fputs(text, out);
-		return;
-	}
-	fputc('"', out);
-	for (; *text; text++) {
-		if (*text == '"')
-			fputc('"', out);
-		fputc(*text, out);
-	}
-	fputc('"', out);
-}
-
 void csv_header(FILE *out)
 {
 	fputs("file,interface", out);
-	for (size_t i = 0; flow_fields[i].name; i++)
-		csv_field(out, flow_fields[i].name, false);
+	for (size_t i = 0; flow_fields[i].name; i++) {
+		fputc(',', out);
+		csv_field(out, flow_fields[i].name);
+	}
 	fputs("\r\n", out);
 }
 
@@ -131,10 +116,13 @@ void csv_rows(FILE *out, const struct flow_table *ft, const char *file, const ch
 
 	for (size_t i = 0; i < flow_table_size(ft); i++) {
 		const struct flow *f = flow_table_at(ft, i);
-		csv_field(out, file, true);
-		csv_field(out, iface ? iface : "", false);
-		for (size_t k = 0; flow_fields[k].name; k++)
-			csv_field(out, flow_fields[k].format(f, value, sizeof(value)) ? value : "", false);
+		csv_field(out, file);
+		fputc(',', out);
+		csv_field(out, iface ? iface : "");
+		for (size_t k = 0; flow_fields[k].name; k++) {
+			fputc(',', out);
+			csv_field(out, flow_fields[k].format(f, value, sizeof(value)) ? value : "");
+		}
 		fputs("\r\n", out);
 	}
 }

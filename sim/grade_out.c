@@ -5,24 +5,9 @@
 #include <string.h>
 
 #include "json.h"
+#include "csv.h"
 #include "report.h"
 #include "util.h"
-
-/* csv_field - TEXT quoted as RFC 4180 wants when it holds a comma, quote or line end. */
-static void csv_field(FILE *f, const char *text)
-{
-	if (!strpbrk(text, ",\"\r\n")) {
-		fputs(text, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *text; text++) {
-		if (*text == '"')
-			fputc('"', f);
-		fputc(*text, f);
-	}
-	fputc('"', f);
-}
 
 static void write_csv(FILE *f, const struct grade *g, size_t n)
 {

@@ -21,6 +21,7 @@
 #include "suggest.h"
 #include "utf8.h"
 #include "util.h"
+#include "words.h"
 
 #define MAX_WORDS 256
 #define MAX_LINE 4096
@@ -52,36 +53,17 @@ bool valid_name(const char *s, size_t max)
 	return true;
 }
 
-/* split - cut LINE into words (quotes group, # outside quotes ends); returns the count or -1. */
-static int split(struct parser *p, char *line, char **words)
+/* split - LINE into words (words.h); the count, or -1 after saying what is wrong. */
+static int split(struct parser *p, char *line, char **w)
 {
-	int n = 0;
-	char *s = line;
+	const char *why;
+	int n = split_words(line, w, MAX_WORDS, true, &why);
 
-	for (;;) {
-		while (*s == ' ' || *s == '\t')
-			s++;
-		if (!*s || *s == '#')
-			return n;
-		if (n == MAX_WORDS)
-			return bad(p, "too many words (at most %d)", MAX_WORDS);
-		words[n++] = s;
-		if (*s == '"') {
-			words[n - 1] = ++s;
-			while (*s && *s != '"')
-				s++;
-			if (!*s)
-				return bad(p, "unterminated quote");
-			*s++ = '\0';
-			if (*s && *s != ' ' && *s != '\t')
-				return bad(p, "a quoted word must end at the quote");
-			continue;
-		}
-		while (*s && *s != ' ' && *s != '\t')
-			s++;
-		if (*s)
-			*s++ = '\0';
-	}
+	if (n < 0 && !strcmp(why, "too many words"))
+		return bad(p, "too many words (at most %d)", MAX_WORDS);
+	if (n < 0)
+		return bad(p, "%s", why);
+	return n;
 }
 
 /* rest_of_line - WORDS = the keyword at LINE and the rest of the line as it is; returns 1 or 2. */
