@@ -128,17 +128,23 @@ static enum detail_level detail_level(const struct options *opt, size_t nlabs)
 	return nlabs > 1 ? DETAIL_BRIEF : DETAIL_NORMAL;
 }
 
+/* json_not_run - lab NAME that did not run, in the JSON document: its STATUS and KEY: TEXT. */
+static void json_not_run(struct options *opt, const char *name, int status, const char *key,
+			 const char *text)
+{
+	json_begin_object(&opt->out, NULL);
+	json_string(&opt->out, "format", RESULT_FORMAT);
+	json_string(&opt->out, "lab", name);
+	json_int(&opt->out, "status", status);
+	json_string(&opt->out, key, text);
+	json_end_object(&opt->out);
+}
+
 /* print_error - a lab that did not run, in the machine outputs: NAME, exit STATUS, ERROR. */
 static void print_error(struct options *opt, const char *name, int status, const char *error)
 {
-	if (opt->json) {
-		json_begin_object(&opt->out, NULL);
-		json_string(&opt->out, "format", RESULT_FORMAT);
-		json_string(&opt->out, "lab", name);
-		json_int(&opt->out, "status", status);
-		json_string(&opt->out, "error", error);
-		json_end_object(&opt->out);
-	}
+	if (opt->json)
+		json_not_run(opt, name, status, "error", error);
 	if (opt->junit)
 		report_junit_error(opt->junit, name, error);
 }
@@ -173,8 +179,7 @@ static void print_run(struct options *opt, const struct run_result *res, size_t 
 static char *rootless_skip(const struct lab *lab)
 {
 	for (size_t i = 0; i < lab->nsteps; i++)
-		if (lab->steps[i].user && strcmp(lab->steps[i].user, "root") &&
-		    strcmp(lab->steps[i].user, "0"))
+		if (lab->steps[i].user && !user_is_root(lab->steps[i].user))
 			return xasprintf("%s:%d runs %s as user %s: a rootless run maps only your own "
 					 "uid; run this lab with sudo", lab->file, lab->steps[i].line,
 					 lab->steps[i].role, lab->steps[i].user);
@@ -185,12 +190,7 @@ static char *rootless_skip(const struct lab *lab)
 static void print_skip(struct options *opt, const char *name, const char *why)
 {
 	if (opt->json) {
-		json_begin_object(&opt->out, NULL);
-		json_string(&opt->out, "format", RESULT_FORMAT);
-		json_string(&opt->out, "lab", name);
-		json_int(&opt->out, "status", EXIT_PASS);
-		json_string(&opt->out, "skipped", why);
-		json_end_object(&opt->out);
+		json_not_run(opt, name, EXIT_PASS, "skipped", why);
 	} else {
 		printf("lab %s: SKIP: %s\n", name, why);
 	}

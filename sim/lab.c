@@ -604,6 +604,11 @@ static void free_host(struct lab_host *host)
 	free(host->name);
 }
 
+bool user_is_root(const char *user)
+{
+	return !strcmp(user, "root") || !strcmp(user, "0");
+}
+
 void lab_free(struct lab *lab)
 {
 	if (!lab)

@@ -146,6 +146,9 @@ void lab_free(struct lab *lab);
 /* lab_header - just the name, title and about of a lab file, for listing. */
 struct lab *lab_header(const char *path);
 
+/* user_is_root - does a step's USER ("as USER") name root ("root" or "0")? */
+bool user_is_root(const char *user);
+
 /* lab_host_index - the host named NAME, or -1. */
 long lab_host_index(const struct lab *lab, const char *name);
 /* lab_iface_index - the interface NAME of host H, or -1. */

@@ -326,30 +326,38 @@ void report_junit(FILE *out, const struct run_result *o)
 	fputs("  </testsuite>\n", out);
 }
 
-void report_junit_error(FILE *out, const char *name, const char *error)
+/*
+ * junit_not_run - a <testsuite> for lab NAME that did not run: one testcase
+ * holding an <error> (ERROR true) or a <skipped>, with TEXT as its message.
+ */
+static void junit_not_run(FILE *out, const char *name, bool error, const char *text)
 {
 	fputs("  <testsuite name=\"", out);
 	xml_text(out, name);
-	fputs("\" tests=\"1\" failures=\"0\" errors=\"1\" time=\"0.000\">\n"
-	      "    <testcase classname=\"portlab.", out);
+	fprintf(out, "\" tests=\"1\" failures=\"0\" errors=\"%d\"%s time=\"0.000\">\n"
+		"    <testcase classname=\"portlab.", error, error ? "" : " skipped=\"1\"");
 	xml_text(out, name);
-	fputs("\" name=\"the lab can run\" time=\"0.000000\">\n      <error message=\"", out);
-	xml_text(out, error);
-	fputs("\">", out);
-	xml_text(out, error);
-	fputs("</error>\n    </testcase>\n  </testsuite>\n", out);
+	fprintf(out, "\" name=\"the lab can run\" time=\"0.000000\">\n      <%s message=\"",
+		error ? "error" : "skipped");
+	xml_text(out, text);
+	if (error) {
+		fputs("\">", out);
+		xml_text(out, text);
+		fputs("</error>", out);
+	} else {
+		fputs("\"/>", out);
+	}
+	fputs("\n    </testcase>\n  </testsuite>\n", out);
+}
+
+void report_junit_error(FILE *out, const char *name, const char *error)
+{
+	junit_not_run(out, name, true, error);
 }
 
 void report_junit_skip(FILE *out, const char *name, const char *why)
 {
-	fputs("  <testsuite name=\"", out);
-	xml_text(out, name);
-	fputs("\" tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"1\" time=\"0.000\">\n"
-	      "    <testcase classname=\"portlab.", out);
-	xml_text(out, name);
-	fputs("\" name=\"the lab can run\" time=\"0.000000\">\n      <skipped message=\"", out);
-	xml_text(out, why);
-	fputs("\"/>\n    </testcase>\n  </testsuite>\n", out);
+	junit_not_run(out, name, false, why);
 }
 
 static void json_verdicts(struct json *j, const struct run_result *o)

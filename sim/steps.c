@@ -76,12 +76,6 @@ static bool swapped(const struct runner *r, const char *role)
 	return false;
 }
 
-/* is_root - does USER name root? */
-static bool is_root(const char *user)
-{
-	return !strcmp(user, "root") || !strcmp(user, "0");
-}
-
 /* is_script - whether the file at PATH starts with "#!". */
 static bool is_script(const char *path)
 {
@@ -107,7 +101,7 @@ static int contain(struct runner *r, struct proc *p, struct launch *l)
 	char why[256];
 
 	/* a lab's own program that says it needs root (as root) runs as before */
-	if (step->user && is_root(step->user) && !swapped(r, step->role))
+	if (step->user && user_is_root(step->user) && !swapped(r, step->role))
 		return 0;
 	if (sandbox_prepare(&p->sb, r->dir, r->run_id, step, why, sizeof(why)) < 0) {
 		runner_problem(r, "%s: cannot make its sandbox: %s", step->role, why);
