@@ -2,20 +2,46 @@
 #include "events.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "record.h"
 #include "util.h"
 
+/* An event's place in time: read once, not at every comparison of the sort. */
+struct when {
+	double t;
+	long seq;
+	size_t event;
+};
+
 static int by_time(const void *a, const void *b)
 {
-	const struct record *x = a, *y = b;
-	double tx = atof(record_text(x, "t")), ty = atof(record_text(y, "t"));
+	const struct when *x = a, *y = b;
 
-	if (tx != ty)
-		return tx < ty ? -1 : 1;
-	return atoi(record_text(x, "seq")) - atoi(record_text(y, "seq")); /* keep each program's order */
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	if (x->seq != y->seq) /* keep each program's order */
+		return x->seq < y->seq ? -1 : 1;
+	return x->event < y->event ? -1 : x->event > y->event;
+}
+
+/* sort_by_time - EV in time order; the sort moves records, never their fields. */
+static void sort_by_time(struct record *ev, size_t n)
+{
+	struct when *w = xcalloc(n, sizeof(*w));
+	struct record *sorted = xcalloc(n, sizeof(*sorted));
+
+	for (size_t i = 0; i < n; i++)
+		w[i] = (struct when){ .t = atof(record_text(&ev[i], "t")),
+				      .seq = atol(record_text(&ev[i], "seq")), .event = i };
+	qsort(w, n, sizeof(*w), by_time);
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = ev[w[i].event];
+	memcpy(ev, sorted, n * sizeof(*ev));
+	free(sorted);
+	free(w);
 }
 
 /* opener - 'l' if CALL says the local side opened, 'r' the remote side, 0 if it cannot tell. */
@@ -47,65 +73,88 @@ static char *wire_endpoint(const char *addr, const char *port)
 }
 
 struct pair {
-	char *key;      /* host, then the two endpoints in sorted order */
+	size_t key;     /* in the keys buffer: host, then the two endpoints in sorted order */
 	size_t event;
 };
 
-static int by_key(const void *a, const void *b)
+static int by_key(const void *a, const void *b, void *keys)
 {
 	const struct pair *x = a, *y = b;
-	int c = strcmp(x->key, y->key);
+	int c = strcmp((char *)keys + x->key, (char *)keys + y->key);
 
 	return c ? c : (x->event < y->event ? -1 : x->event > y->event);
 }
 
-void events_finish(struct record *ev, size_t n)
+/*
+ * pair_keys - number EV in order, and a pair for each event that has both
+ * endpoints; their keys go in one buffer (*KEYS), not one string each.
+ * Returns how many pairs.
+ */
+static size_t pair_keys(struct record *ev, size_t n, struct pair *pairs, char **keys)
 {
-	struct pair *pairs;
-	size_t np = 0;
+	size_t np = 0, used = 0, cap = 0;
 
-	if (n == 0)
-		return;
-	pairs = xcalloc(n, sizeof(*pairs));
-	qsort(ev, n, sizeof(*ev), by_time);
 	for (size_t i = 0; i < n; i++) {
 		record_setf(&ev[i], "seq", FIELD_NUMBER, "%zu", i + 1);
 		const char *l = record_get(&ev[i], "local"), *r = record_get(&ev[i], "remote");
 		if (!l || !r || !record_get(&ev[i], "local_port") || !record_get(&ev[i], "remote_port"))
 			continue;
 		bool swap = strcmp(l, r) > 0;
-		pairs[np].key = xasprintf("%s|%s|%s", record_text(&ev[i], "host"), swap ? r : l, swap ? l : r);
-		pairs[np].event = i;
-		np++;
+		const char *host = record_text(&ev[i], "host");
+		size_t len = strlen(host) + strlen(l) + strlen(r) + 3;
+		while (used + len > cap)
+			*keys = xrealloc(*keys, cap = cap ? 2 * cap : 4096);
+		snprintf(*keys + used, len, "%s|%s|%s", host, swap ? r : l, swap ? l : r);
+		pairs[np++] = (struct pair){ .key = used, .event = i };
+		used += len;
 	}
-	qsort(pairs, np, sizeof(*pairs), by_key);
+	return np;
+}
+
+/* orient - the tuple of each event of one pair of endpoints (PAIRS[0..N)), from who opened it. */
+static void orient(struct record *ev, const struct pair *pairs, size_t n)
+{
+	/* the first event that can tell names the endpoint that opened; it
+	 * holds for every event of the pair, from either end (a host can
+	 * connect to itself) */
+	char *opened = NULL; /* a copy: setting a tuple moves the record's text */
+	for (size_t k = 0; k < n && !opened; k++) {
+		char side = opener(&ev[pairs[k].event]);
+		if (side)
+			opened = xstrdup(record_text(&ev[pairs[k].event], side == 'l' ? "local" : "remote"));
+	}
+	for (size_t k = 0; k < n; k++) {
+		struct record *r = &ev[pairs[k].event];
+		bool local_opened = !opened || !strcmp(opened, record_text(r, "local"));
+		char *a = wire_endpoint(record_text(r, "local_addr"), record_text(r, "local_port"));
+		char *b = wire_endpoint(record_text(r, "remote_addr"), record_text(r, "remote_port"));
+		record_setf(r, "tuple", FIELD_STRING, "%s -> %s", local_opened ? a : b,
+			    local_opened ? b : a);
+		free(a);
+		free(b);
+	}
+	free(opened);
+}
+
+void events_finish(struct record *ev, size_t n)
+{
+	if (n == 0)
+		return;
+	struct pair *pairs = xcalloc(n, sizeof(*pairs));
+	char *keys = NULL;
+
+	sort_by_time(ev, n);
+	size_t np = pair_keys(ev, n, pairs, &keys);
+	qsort_r(pairs, np, sizeof(*pairs), by_key, keys);
 	for (size_t g = 0; g < np;) {
 		size_t end = g;
-
-		while (end < np && !strcmp(pairs[end].key, pairs[g].key))
+		while (end < np && !strcmp(keys + pairs[end].key, keys + pairs[g].key))
 			end++;
-		/* the first event that can tell names the endpoint that opened; it
-		 * holds for every event of the pair, from either end (a host can
-		 * connect to itself) */
-		const char *opened = NULL;
-		for (size_t k = g; k < end && !opened; k++) {
-			char side = opener(&ev[pairs[k].event]);
-			if (side)
-				opened = record_text(&ev[pairs[k].event], side == 'l' ? "local" : "remote");
-		}
-		for (size_t k = g; k < end; k++) {
-			struct record *r = &ev[pairs[k].event];
-			bool local_opened = !opened || !strcmp(opened, record_text(r, "local"));
-			char *a = wire_endpoint(record_text(r, "local_addr"), record_text(r, "local_port"));
-			char *b = wire_endpoint(record_text(r, "remote_addr"), record_text(r, "remote_port"));
-			record_setf(r, "tuple", FIELD_STRING, "%s -> %s", local_opened ? a : b,
-				    local_opened ? b : a);
-			free(a);
-			free(b);
-		}
-		for (size_t k = g; k < end; k++)
-			free(pairs[k].key);
+		orient(ev, pairs + g, end - g);
 		g = end;
 	}
+	free(keys);
 	free(pairs);
+	for (size_t i = 0; i < n; i++)
+		record_pack(&ev[i]);
 }

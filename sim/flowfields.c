@@ -117,6 +117,7 @@ void flow_record(struct record *r, const struct flow *f)
 
 	for (const struct flow_field *ff = flow_fields; ff->name; ff++)
 		record_set(r, ff->name, ff->format(f, buf, sizeof(buf)) ? buf : NULL, ff->type);
+	record_pack(r);
 }
 
 void flow_json(struct json *j, const char *key, const struct flow *f)

@@ -10,77 +10,98 @@
 #include "json.h"
 #include "util.h"
 
-/*
- * intern - the one shared copy of S. Keys and short values repeat in every
- * event ("call", "ok", "client"): 100,000 events of a flood must cost
- * pointers, not 100,000 copies of each word. Kept until exit.
- */
-static char *intern(const char *s)
-{
-	static char **table;
-	static size_t cap, used;
-	size_t h = 5381, i;
+#define FIELD_BYTES sizeof(struct field)
 
-	if (2 * (used + 1) > cap) { /* rehash at half full */
-		size_t ncap = cap ? 2 * cap : 1024;
-		char **nt = xcalloc(ncap, sizeof(char *));
-		for (size_t k = 0; k < cap; k++) {
-			if (!table[k])
-				continue;
-			size_t g = 5381;
-			for (const char *c = table[k]; *c; c++)
-				g = g * 33 + (unsigned char)*c;
-			for (i = g & (ncap - 1); nt[i]; i = (i + 1) & (ncap - 1))
-				;
-			nt[i] = table[k];
-		}
-		free(table);
-		table = nt;
-		cap = ncap;
-	}
-	for (const char *c = s; *c; c++)
-		h = h * 33 + (unsigned char)*c;
-	for (i = h & (cap - 1); table[i]; i = (i + 1) & (cap - 1))
-		if (!strcmp(table[i], s))
-			return table[i];
-	used++;
-	return table[i] = xstrdup(s);
+static struct field *fields_of(const struct record *r)
+{
+	return (struct field *)(void *)r->mem;
 }
 
-#define SHARED_MAX 24 /* values this long or shorter are interned */
-
-static void set_value(struct field *f, const char *value, enum field_type type)
+static char *text_of(const struct record *r)
 {
-	const char *v = value ? value : "";
+	return r->mem + (size_t)r->cap * FIELD_BYTES;
+}
 
-	f->owned = strlen(v) > SHARED_MAX;
-	f->value = f->owned ? xstrdup(v) : intern(v);
-	f->type = value ? type : FIELD_NULL;
+/*
+ * room_for - R can take NEW_FIELD more fields (0 or 1) and EXTRA more bytes of text. A
+ * record being built doubles its room; a packed one grows by just that,
+ * so that adding a field to many finished records leaves no holes behind.
+ */
+static void room_for(struct record *r, bool new_field, size_t extra)
+{
+	bool packed = r->mem && r->cap == r->n && r->room == r->len;
+	uint32_t cap = r->cap, room = r->room;
+
+	if (new_field && r->n == cap)
+		cap = packed ? cap + 1 : cap ? 2 * cap : 8;
+	if ((size_t)r->len + extra > room)
+		room = packed ? r->len + (uint32_t)extra : room ? room : 128;
+	while ((size_t)r->len + extra > room)
+		room *= 2;
+	if (cap == r->cap && room == r->room)
+		return;
+	r->mem = xrealloc(r->mem, (size_t)cap * FIELD_BYTES + room);
+	if (cap != r->cap) /* the text moves up behind the new fields */
+		memmove(r->mem + (size_t)cap * FIELD_BYTES, r->mem + (size_t)r->cap * FIELD_BYTES, r->len);
+	r->cap = cap;
+	r->room = room;
+}
+
+/* find - the field with key number ID, or NULL. */
+static struct field *find(const struct record *r, uint32_t id)
+{
+	struct field *f = fields_of(r);
+
+	for (uint32_t i = 0; i < r->n; i++)
+		if (f[i].key == id)
+			return &f[i];
+	return NULL;
 }
 
 void record_set(struct record *r, const char *key, const char *value, enum field_type type)
 {
-	for (size_t i = 0; i < r->n; i++) {
-		if (!strcmp(r->fields[i].key, key)) {
-			if (r->fields[i].owned)
-				free(r->fields[i].value);
-			set_value(&r->fields[i], value, type);
-			return;
+	const char *v = value ? value : "";
+	size_t vlen = strlen(v);
+	uint32_t id = record_key_id(key);
+	struct field *f = find(r, id);
+	char *own = NULL;
+
+	if (r->mem && (uintptr_t)v >= (uintptr_t)r->mem &&
+	    (uintptr_t)v < (uintptr_t)(text_of(r) + r->room))
+		v = own = xstrdup(v); /* R's own text: growing R would move it */
+	if (f && strlen(text_of(r) + f->at) >= vlen) { /* it fits where the old value was */
+		memmove(text_of(r) + f->at, v, vlen + 1);
+	} else {
+		room_for(r, !f, vlen + 1);
+		if (!f) {
+			f = &fields_of(r)[r->n++];
+			f->key = id;
+		} else {
+			f = find(r, id); /* the block may have moved */
 		}
+		f->at = r->len;
+		memcpy(text_of(r) + r->len, v, vlen + 1);
+		r->len += (uint32_t)vlen + 1;
 	}
-	r->fields = xrealloc(r->fields, sizeof(*r->fields) * (r->n + 1));
-	r->fields[r->n].key = intern(key);
-	set_value(&r->fields[r->n], value, type);
-	r->n++;
+	f->type = value ? type : FIELD_NULL;
+	free(own);
 }
 
 void record_setf(struct record *r, const char *key, enum field_type type, const char *fmt, ...)
 {
+	char buf[256];
 	va_list ap;
-	char *s;
+	int n;
 
 	va_start(ap, fmt);
-	s = xvasprintf(fmt, ap);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n < sizeof(buf)) {
+		record_set(r, key, buf, type);
+		return;
+	}
+	va_start(ap, fmt);
+	char *s = xvasprintf(fmt, ap);
 	va_end(ap);
 	record_set(r, key, s, type);
 	free(s);
@@ -88,10 +109,10 @@ void record_setf(struct record *r, const char *key, enum field_type type, const 
 
 const char *record_get(const struct record *r, const char *key)
 {
-	for (size_t i = 0; i < r->n; i++)
-		if (!strcmp(r->fields[i].key, key))
-			return r->fields[i].type == FIELD_NULL ? NULL : r->fields[i].value;
-	return NULL;
+	int64_t id = r->n ? record_key_find(key) : -1;
+	const struct field *f = id < 0 ? NULL : find(r, (uint32_t)id);
+
+	return !f || f->type == FIELD_NULL ? NULL : text_of(r) + f->at;
 }
 
 const char *record_text(const struct record *r, const char *key)
@@ -101,14 +122,42 @@ const char *record_text(const struct record *r, const char *key)
 	return v ? v : "";
 }
 
+const char *record_key_at(const struct record *r, size_t i)
+{
+	return record_key_name(fields_of(r)[i].key);
+}
+
+const char *record_value_at(const struct record *r, size_t i)
+{
+	return text_of(r) + fields_of(r)[i].at;
+}
+
+enum field_type record_type_at(const struct record *r, size_t i)
+{
+	return (enum field_type)fields_of(r)[i].type;
+}
+
 void record_clear(struct record *r)
 {
-	for (size_t i = 0; i < r->n; i++)
-		if (r->fields[i].owned)
-			free(r->fields[i].value);
-	free(r->fields);
-	r->fields = NULL;
-	r->n = 0;
+	free(r->mem);
+	memset(r, 0, sizeof(*r));
+}
+
+/*
+ * record_pack - into a block of its own size: a new one, so that the room
+ * a record grew in is free for building the next one.
+ */
+void record_pack(struct record *r)
+{
+	if (!r->mem || (r->cap == r->n && r->room == r->len))
+		return;
+	char *mem = xmalloc((size_t)r->n * FIELD_BYTES + r->len);
+	memcpy(mem, r->mem, (size_t)r->n * FIELD_BYTES);
+	memcpy(mem + (size_t)r->n * FIELD_BYTES, text_of(r), r->len);
+	free(r->mem);
+	r->mem = mem;
+	r->cap = r->n;
+	r->room = r->len;
 }
 
 static const char *skip_space(const char *s)
@@ -148,19 +197,19 @@ static const char *json_number_end(const char *s)
 	return s;
 }
 
-/* parse_string - a JSON string at S into a new buffer *OUT; returns the end or NULL. */
-static const char *parse_string(const char *s, char **out)
+/*
+ * parse_string - the JSON string at S, decoded into BUF (which has room for
+ * as many bytes as are left in S: decoding never lengthens); the end of the
+ * string in S, or NULL.
+ */
+static const char *parse_string(const char *s, char *buf)
 {
-	size_t cap = 32, len = 0;
-	char *buf;
+	size_t len = 0;
 
 	if (*s++ != '"')
 		return NULL;
-	buf = xmalloc(cap);
 	for (; *s && *s != '"'; s++) {
 		char c = *s;
-		if (len + 8 > cap)
-			buf = xrealloc(buf, cap *= 2);
 		if (c == '\\') {
 			s++;
 			switch (*s) {
@@ -174,7 +223,7 @@ static const char *parse_string(const char *s, char **out)
 				unsigned v = 0;
 				for (int k = 1; k <= 4; k++) { /* exactly four hex digits, never past the end */
 					if (!isxdigit((unsigned char)s[k]))
-						goto bad;
+						return NULL;
 					v = v * 16 + (unsigned)(isdigit((unsigned char)s[k]) ? s[k] - '0' :
 								(tolower((unsigned char)s[k]) - 'a' + 10));
 				}
@@ -184,77 +233,81 @@ static const char *parse_string(const char *s, char **out)
 				break;
 			}
 			default:
-				goto bad;
+				return NULL;
 			}
 		} else if ((unsigned char)c < 0x20) {
-			goto bad;
+			return NULL;
 		} else if ((unsigned char)c >= 0x7f) {
 			c = '?'; /* events are ASCII: nothing else reaches a report or result.json */
 		}
 		buf[len++] = c;
 	}
 	if (*s != '"')
-		goto bad;
+		return NULL;
 	buf[len] = '\0';
-	*out = buf;
 	return s + 1;
-bad:
-	free(buf);
-	return NULL;
+}
+
+/* parse_value - the JSON value at S as member KEY of R, its text decoded in BUF; its end or NULL. */
+static const char *parse_value(struct record *r, const char *key, const char *s, char *buf)
+{
+	if (*s == '"') {
+		s = parse_string(s, buf);
+		if (s)
+			record_set(r, key, buf, FIELD_STRING);
+		return s;
+	}
+	if (!strncmp(s, "true", 4) || !strncmp(s, "false", 5)) {
+		record_set(r, key, *s == 't' ? "true" : "false", FIELD_BOOL);
+		return s + (*s == 't' ? 4 : 5);
+	}
+	if (!strncmp(s, "null", 4)) {
+		record_set(r, key, NULL, FIELD_NULL);
+		return s + 4;
+	}
+	const char *end = json_number_end(s);
+	if (end) {
+		memcpy(buf, s, (size_t)(end - s));
+		buf[end - s] = '\0';
+		record_set(r, key, buf, FIELD_NUMBER);
+	}
+	return end;
 }
 
 int record_parse_json(struct record *r, const char *line)
 {
 	const char *s = skip_space(line);
+	char *key = xmalloc(strlen(line) + 1); /* the key, then its value: both fit */
+	int rc = -1;
 
 	if (*s++ != '{')
-		return -1;
+		goto out;
 	s = skip_space(s);
-	if (*s == '}')
-		return *skip_space(s + 1) ? -1 : 0;
-	for (;;) {
-		char *key = NULL, *str = NULL;
-		s = parse_string(skip_space(s), &key);
-		if (!s)
-			return -1;
-		s = skip_space(s);
-		if (*s++ != ':') {
-			free(key);
-			return -1;
-		}
-		s = skip_space(s);
-		if (*s == '"') {
-			s = parse_string(s, &str);
-			if (!s) {
-				free(key);
-				return -1;
-			}
-			record_set(r, key, str, FIELD_STRING);
-			free(str);
-		} else if (!strncmp(s, "true", 4) || !strncmp(s, "false", 5)) {
-			record_set(r, key, *s == 't' ? "true" : "false", FIELD_BOOL);
-			s += *s == 't' ? 4 : 5;
-		} else if (!strncmp(s, "null", 4)) {
-			record_set(r, key, NULL, FIELD_NULL);
-			s += 4;
-		} else {
-			const char *end = json_number_end(s);
-			if (!end) {
-				free(key);
-				return -1;
-			}
-			str = xasprintf("%.*s", (int)(end - s), s);
-			record_set(r, key, str, FIELD_NUMBER);
-			free(str);
-			s = end;
-		}
-		free(key);
-		s = skip_space(s);
-		if (*s == '}')
-			return *skip_space(s + 1) ? -1 : 0;
-		if (*s++ != ',')
-			return -1;
+	if (*s == '}') {
+		rc = *skip_space(s + 1) ? -1 : 0;
+		goto out;
 	}
+	for (;;) {
+		s = parse_string(skip_space(s), key);
+		if (!s)
+			break;
+		s = skip_space(s);
+		if (*s++ != ':')
+			break;
+		s = parse_value(r, key, skip_space(s), key + strlen(key) + 1);
+		if (!s)
+			break;
+		s = skip_space(s);
+		if (*s == '}') {
+			rc = *skip_space(s + 1) ? -1 : 0;
+			break;
+		}
+		if (*s++ != ',')
+			break;
+	}
+out:
+	free(key);
+	return rc;
 }
 
 void record_json(struct json *j, const char *key, const struct record *r)
@@ -264,12 +317,12 @@ void record_json(struct json *j, const char *key, const struct record *r)
 	json_begin_object(j, key);
 	j->pretty = false; /* one line per event or flow: 10,000 of them stay readable */
 	for (size_t i = 0; i < r->n; i++) {
-		const struct field *f = &r->fields[i];
-		switch (f->type) {
-		case FIELD_STRING: json_string(j, f->key, f->value); break;
+		const char *k = record_key_at(r, i), *v = record_value_at(r, i);
+		switch (record_type_at(r, i)) {
+		case FIELD_STRING: json_string(j, k, v); break;
 		case FIELD_NUMBER:
-		case FIELD_BOOL: json_raw(j, f->key, f->value); break;
-		case FIELD_NULL: json_null(j, f->key); break;
+		case FIELD_BOOL: json_raw(j, k, v); break;
+		case FIELD_NULL: json_null(j, k); break;
 		}
 	}
 	json_end_object(j);

@@ -8,22 +8,40 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct json;
 
 enum field_type { FIELD_STRING, FIELD_NUMBER, FIELD_BOOL, FIELD_NULL };
 
+/* One field: its key's number (recordkeys.c), its JSON type, where its value starts. */
 struct field {
-	const char *key;         /* shared (record.c interns keys) */
-	char *value;
-	enum field_type type;
-	bool owned;              /* value is its own copy; short ones are shared */
+	uint32_t key : 29;
+	uint32_t type : 3;
+	uint32_t at;             /* offset of the value's text, after the fields */
 };
 
+/*
+ * One block per record: CAP fields, then the text of every value, each
+ * ending in '\0' (LEN bytes used of ROOM). A pointer that record_get gave
+ * is good until the next record_set on the same record.
+ */
 struct record {
-	struct field *fields;
-	size_t n;
+	char *mem;
+	uint32_t n, cap;
+	uint32_t len, room;
 };
+
+/* The names of fields, each kept once: its number, interned when new. */
+uint32_t record_key_id(const char *name);
+/* record_key_find - NAME's number, or -1 when no record ever had it. */
+int64_t record_key_find(const char *name);
+const char *record_key_name(uint32_t id);
+
+/* Field I of R (I < R->n), in the order the fields were added. */
+const char *record_key_at(const struct record *r, size_t i);
+const char *record_value_at(const struct record *r, size_t i); /* "" when null */
+enum field_type record_type_at(const struct record *r, size_t i);
 
 /* record_set - add or replace KEY. */
 void record_set(struct record *r, const char *key, const char *value, enum field_type type);
@@ -34,6 +52,8 @@ const char *record_get(const struct record *r, const char *key);
 /* record_text - the value of KEY, or "" when absent: for printing. */
 const char *record_text(const struct record *r, const char *key);
 void record_clear(struct record *r);
+/* record_pack - give back the room R kept to grow: once it is complete. */
+void record_pack(struct record *r);
 
 /*
  * record_parse_json - a flat JSON object (one line from a scenario program)

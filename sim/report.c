@@ -40,10 +40,10 @@ void report_event_detail(const struct record *r, char *buf, size_t len)
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < r->n && used < len; i++) {
-		if (plain_field(r->fields[i].key))
+		if (plain_field(record_key_at(r, i)))
 			continue;
 		int k = snprintf(buf + used, len - used, "%s%s=%s", used ? " " : "",
-				 r->fields[i].key, r->fields[i].value);
+				 record_key_at(r, i), record_value_at(r, i));
 		if (k > 0)
 			used += (size_t)k;
 	}
