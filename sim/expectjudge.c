@@ -12,13 +12,14 @@
 #include <string.h>
 
 #include "expectint.h"
+#include "nameindex.h"
 #include "record.h"
 #include "util.h"
 
 /* A selection: the records a subject names, and what could not be found. */
 struct selection {
 	const struct record **items;
-	size_t n;
+	size_t n, cap;
 	char *missing;          /* "no flow in X for Y" */
 };
 
@@ -50,7 +51,8 @@ static bool filters_match(const struct subject *s, const struct record *r)
 
 static void push(struct selection *sel, const struct record *r)
 {
-	sel->items = xrealloc(sel->items, sizeof(*sel->items) * (sel->n + 1));
+	if (sel->n == sel->cap) /* doubling: 50,000 records must not copy 50,000 times */
+		sel->items = xrealloc(sel->items, sizeof(*sel->items) * (sel->cap = sel->cap ? 2 * sel->cap : 64));
 	sel->items[sel->n++] = r;
 }
 
@@ -69,26 +71,98 @@ static bool unspecified(const char *e, size_t len)
 }
 
 /*
- * tuple_matches - does the event's tuple EV name the flow's tuple FL?
- * A wildcard local address (a connect that failed) matches on the port alone.
+ * Which event names which flow: the same tuple, or, for an event whose local
+ * address is the wildcard (a connect that failed), the same port and
+ * responder. Both are looked up by hash, so that n events against n flows
+ * cost n, not n * n.
  */
-static bool tuple_matches(const char *ev, const char *fl)
-{
-	const char *ev_arrow = strstr(ev, " -> "), *fl_arrow = strstr(fl, " -> ");
-	const char *ev_port, *fl_port;
+struct tuple_index {
+	struct name_index whole;  /* "a:p -> b:q" */
+	struct name_index tail;   /* ":p -> b:q", the originator's port onwards */
+};
 
-	if (!ev_arrow || !fl_arrow)
+/* tuple_tail - ":p -> b:q" of tuple T, or NULL when T is no tuple. */
+static const char *tuple_tail(const char *t)
+{
+	const char *arrow = t ? strstr(t, " -> ") : NULL;
+
+	return arrow ? memrchr(t, ':', (size_t)(arrow - t)) : NULL;
+}
+
+/* wildcard - is the originator's address of tuple T unspecified? */
+static bool wildcard(const char *t)
+{
+	return unspecified(t, (size_t)(strstr(t, " -> ") - t));
+}
+
+/* index_tuples - the tuples of the N records R; TAILS: index every tail, else only wildcards'. */
+static void index_tuples(struct tuple_index *x, const struct record *const *r, size_t n, bool tails)
+{
+	memset(x, 0, sizeof(*x));
+	for (size_t i = 0; i < n; i++) {
+		const char *t = record_get(r[i], "tuple"), *tail = tuple_tail(t);
+		if (!tail)
+			continue;
+		name_index_put(&x->whole, t, i);
+		if (tails || wildcard(t))
+			name_index_put(&x->tail, tail, i);
+	}
+}
+
+/* event_has_flow - does some flow of X (indexed with every tail) carry event tuple ET? */
+static bool event_has_flow(const struct tuple_index *x, const char *et)
+{
+	const char *tail = tuple_tail(et);
+
+	if (!tail)
 		return false;
-	if (strcmp(ev_arrow, fl_arrow))
-		return false; /* responder differs */
-	if ((size_t)(ev_arrow - ev) == (size_t)(fl_arrow - fl) && !strncmp(ev, fl, (size_t)(ev_arrow - ev)))
+	if (name_index_get(&x->whole, et, strlen(et)) >= 0)
 		return true;
-	if (!unspecified(ev, (size_t)(ev_arrow - ev)))
-		return false;
-	ev_port = memrchr(ev, ':', (size_t)(ev_arrow - ev));
-	fl_port = memrchr(fl, ':', (size_t)(fl_arrow - fl));
-	return ev_port && fl_port && ev_arrow - ev_port == fl_arrow - fl_port &&
-	       !strncmp(ev_port, fl_port, (size_t)(ev_arrow - ev_port));
+	return wildcard(et) && name_index_get(&x->tail, tail, strlen(tail)) >= 0;
+}
+
+/* flow_has_event - does some event of X (indexed with wildcards' tails) name flow tuple FT? */
+static bool flow_has_event(const struct tuple_index *x, const char *ft)
+{
+	const char *tail = tuple_tail(ft);
+
+	return tail && (name_index_get(&x->whole, ft, strlen(ft)) >= 0 ||
+			name_index_get(&x->tail, tail, strlen(tail)) >= 0);
+}
+
+static void tuple_index_free(struct tuple_index *x)
+{
+	name_index_free(&x->whole);
+	name_index_free(&x->tail);
+}
+
+static void select_records(const struct subject *s, const struct run_data *run,
+			   struct selection *sel);
+
+/* select_flows_of - the flows of CAP that S's events (OF) name; every event must have its flow. */
+static void select_flows_of(const struct subject *s, const struct run_capture *cap,
+			    const struct selection *of, struct selection *sel)
+{
+	struct tuple_index events, flows;
+
+	index_tuples(&events, of->items, of->n, false);
+	for (size_t i = 0; i < cap->nflows; i++) {
+		const struct record *f = &cap->flows[i];
+		const char *proto = record_get(f, "proto");
+		if ((s->proto && (!proto || strcmp(proto, s->proto))) || !filters_match(s, f))
+			continue;
+		if (flow_has_event(&events, record_get(f, "tuple")))
+			push(sel, f);
+	}
+	index_tuples(&flows, sel->items, sel->n, true);
+	for (size_t k = 0; k < of->n && !sel->missing; k++) {
+		const char *et = record_get(of->items[k], "tuple");
+		if (!et || !event_has_flow(&flows, et))
+			sel->missing = xasprintf("no flow in %s for %s", s->capture,
+						 et ? et : "an event without a four-tuple");
+	}
+	tuple_index_free(&events);
+	tuple_index_free(&flows);
 }
 
 static void select_records(const struct subject *s, const struct run_data *run,
@@ -111,44 +185,22 @@ static void select_records(const struct subject *s, const struct run_data *run,
 		sel->missing = xasprintf("%s was not captured", s->capture);
 		return;
 	}
-	struct selection of = { 0 };
-	if (s->of)
-		select_records(s->of, run, &of);
-	if (of.missing) {
-		sel->missing = of.missing;
-		of.missing = NULL;
-	}
-	for (size_t i = 0; i < cap->nflows; i++) {
-		const struct record *f = &cap->flows[i];
-		const char *proto = record_get(f, "proto");
-		if ((s->proto && (!proto || strcmp(proto, s->proto))) || !filters_match(s, f))
-			continue;
-		if (!s->of) {
-			push(sel, f);
-			continue;
-		}
-		for (size_t k = 0; k < of.n; k++) {
-			const char *et = record_get(of.items[k], "tuple"), *ft = record_get(f, "tuple");
-			if (et && ft && tuple_matches(et, ft)) {
+	if (!s->of) {
+		for (size_t i = 0; i < cap->nflows; i++) {
+			const struct record *f = &cap->flows[i];
+			const char *proto = record_get(f, "proto");
+			if ((!s->proto || (proto && !strcmp(proto, s->proto))) && filters_match(s, f))
 				push(sel, f);
-				break;
-			}
 		}
+		return;
 	}
-	/* every event must have its flow */
-	for (size_t k = 0; s->of && k < of.n && !sel->missing; k++) {
-		const char *et = record_get(of.items[k], "tuple");
-		bool found = false;
-		for (size_t i = 0; et && i < sel->n && !found; i++)
-			found = tuple_matches(et, record_get(sel->items[i], "tuple"));
-		if (!found)
-			sel->missing = xasprintf("no flow in %s for %s", s->capture,
-						 et ? et : "an event without a four-tuple");
-	}
-	if (s->of && of.n == 0 && !sel->missing)
+	struct selection of = { 0 };
+	select_records(s->of, run, &of);
+	sel->missing = of.missing; /* the events' own problem comes first */
+	select_flows_of(s, cap, &of, sel);
+	if (of.n == 0 && !sel->missing)
 		sel->missing = xasprintf("no events matched '%s'", s->of->text);
 	free(of.items);
-	free(of.missing);
 }
 
 static const char *noun(const struct subject *s, size_t n)
@@ -207,44 +259,51 @@ static void describe(const struct record *r, char *buf, size_t len)
 			 tuple ? tuple : "?");
 }
 
-/* cmp_str - numbers in numeric order (4 before 10), text in text order. */
-static int cmp_str(const void *a, const void *b)
-{
-	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
-	char *ex, *ey;
-	double dx = strtod(x, &ex), dy = strtod(y, &ey);
+/* A value of a field, read as a number once: sorting compares it many times. */
+struct value {
+	const char *s;
+	double d;
+	bool num;
+};
 
-	if (ex != x && !*ex && ey != y && !*ey && dx != dy)
-		return dx < dy ? -1 : 1;
-	return strcmp(x, y);
+/* cmp_value - numbers in numeric order (4 before 10), text in text order. */
+static int cmp_value(const void *a, const void *b)
+{
+	const struct value *x = a, *y = b;
+
+	if (x->num && y->num && x->d != y->d)
+		return x->d < y->d ? -1 : 1;
+	return strcmp(x->s, y->s);
 }
 
 /* values - the sorted values of FIELD in SEL (absent ones as "-"). */
-static const char **values(const struct selection *sel, const char *field)
+static struct value *values(const struct selection *sel, const char *field)
 {
-	const char **v = xcalloc(sel->n + 1, sizeof(*v));
+	struct value *v = xcalloc(sel->n + 1, sizeof(*v));
 
 	for (size_t i = 0; i < sel->n; i++) {
-		v[i] = record_get(sel->items[i], field);
-		if (!v[i])
-			v[i] = "-";
+		const char *s = record_get(sel->items[i], field);
+		char *end;
+		v[i].s = s ? s : "-";
+		v[i].d = strtod(v[i].s, &end);
+		v[i].num = end != v[i].s && !*end;
 	}
-	qsort(v, sel->n, sizeof(*v), cmp_str);
+	qsort(v, sel->n, sizeof(*v), cmp_value);
 	return v;
 }
 
 /* list_values - "a, b, c and 7 more" from distinct sorted values. */
-static void list_values(const char **v, size_t n, char *buf, size_t len)
+static void list_values(const struct value *v, size_t n, char *buf, size_t len)
 {
 	size_t shown = 0, used = 0, distinct = 0;
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
-		if (i && !strcmp(v[i], v[i - 1]))
+		if (i && !strcmp(v[i].s, v[i - 1].s))
 			continue;
 		distinct++;
 		if (shown < 4 && used < len) {
-			int k = snprintf(buf + used, len - used, "%s%s", shown ? ", " : "", v[i]);
+			int k = snprintf(buf + used, len - used, "%s%s", shown ? ", " : "", v[i].s);
 			if (k > 0)
 				used += (size_t)k;
 			shown++;
@@ -258,7 +317,7 @@ static bool judge_same(const struct expect *e, const struct selection *a,
 		       const struct run_data *run, char *detail, size_t len)
 {
 	struct selection b;
-	const char **va = values(a, e->field), **vb;
+	struct value *va = values(a, e->field), *vb;
 	char only_a[256] = "", only_b[256] = "", list[256];
 	size_t i = 0, k = 0, na = 0, nb = 0;
 	bool ok;
@@ -266,21 +325,22 @@ static bool judge_same(const struct expect *e, const struct selection *a,
 	select_records(&e->other, run, &b);
 	vb = values(&b, e->field);
 	/* walk both sorted lists, comparing them as sets */
-	const char *oa[4], *ob[4];
+	struct value oa[4], ob[4];
 	while (i < a->n || k < b.n) {
-		int c = i >= a->n ? 1 : k >= b.n ? -1 : cmp_str(&va[i], &vb[k]); /* the sort's order */
-		const char *cur = c <= 0 ? va[i] : vb[k];
+		int c = i >= a->n ? 1 : k >= b.n ? -1 : cmp_value(&va[i], &vb[k]); /* the sort's order */
+		const struct value *cur = c <= 0 ? &va[i] : &vb[k];
 		if (c < 0 && na < 4)
-			oa[na] = cur;
+			oa[na] = *cur;
 		if (c < 0)
 			na++;
 		if (c > 0 && nb < 4)
-			ob[nb] = cur;
+			ob[nb] = *cur;
 		if (c > 0)
 			nb++;
-		while (c <= 0 && i < a->n && !strcmp(va[i], cur))
+		const char *text = cur->s; /* CUR moves on with I or K */
+		while (c <= 0 && i < a->n && !strcmp(va[i].s, text))
 			i++;
-		while (c >= 0 && k < b.n && !strcmp(vb[k], cur))
+		while (c >= 0 && k < b.n && !strcmp(vb[k].s, text))
 			k++;
 	}
 	ok = !na && !nb && a->n && b.n && !b.missing;
@@ -330,7 +390,7 @@ static bool judge_all(const struct expect *e, const struct selection *sel, char 
 			return false;
 		}
 	}
-	const char **v = values(sel, e->field);
+	struct value *v = values(sel, e->field);
 	list_values(v, sel->n, list, sizeof(list));
 	free(v);
 	snprintf(detail, len, "%zu %s, %s %s %s %s (seen: %s)", sel->n,
@@ -343,19 +403,19 @@ static bool judge_all(const struct expect *e, const struct selection *sel, char 
 static bool judge_distinct(const struct expect *e, const struct selection *sel, char *detail,
 			   size_t len)
 {
-	const char **v = values(sel, e->field);
+	struct value *v = values(sel, e->field);
 	char list[256];
 	bool ok = sel->n > 0;
 
 	if (!ok)
 		snprintf(detail, len, "no %s matched '%s'", noun(&e->subject, 2), e->subject.text);
 	for (size_t i = 1; i < sel->n && ok; i++) {
-		if (!strcmp(v[i], v[i - 1])) {
+		if (!strcmp(v[i].s, v[i - 1].s)) {
 			size_t k = i;
-			while (k < sel->n && !strcmp(v[k], v[i]))
+			while (k < sel->n && !strcmp(v[k].s, v[i].s))
 				k++;
 			ok = false;
-			snprintf(detail, len, "%s %s is shared by %zu %s", e->field, v[i],
+			snprintf(detail, len, "%s %s is shared by %zu %s", e->field, v[i].s,
 				 k - i + 1, noun(&e->subject, 2));
 		}
 	}
