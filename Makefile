@@ -74,7 +74,7 @@ CLANG    ?= $(shell command -v clang 2>/dev/null)
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -Isim
 FUZZ_LAB_SRC := sim/fuzz/fuzz_lab.c sim/lab.c sim/labhost.c sim/labtopo.c sim/labsteps.c sim/labexpect.c \
 	sim/labread.c sim/expect.c sim/eventnames.c sim/flowfields.c sim/flowfmt.c \
-	sim/flows.c sim/decode.c sim/pcapread.c sim/json.c sim/record.c sim/suggest.c \
+	sim/flows.c sim/decode.c sim/pcapread.c sim/json.c sim/record.c sim/recordkeys.c sim/suggest.c \
 	sim/nameindex.c sim/utf8.c sim/util.c sim/launch.c sim/paths.c sim/words.c
 FUZZ_SECONDS ?= 5
 
@@ -87,7 +87,7 @@ fuzz-lab: $(O)/fuzz/fuzz_lab
 
 # the packet decoder's fuzzer (sim/fuzz/fuzz_decode.c), built the same way
 FUZZ_DECODE_SRC := sim/fuzz/fuzz_decode.c sim/decode.c sim/flows.c sim/flowfmt.c \
-	sim/flowfields.c sim/record.c sim/suggest.c sim/utf8.c sim/json.c sim/util.c
+	sim/flowfields.c sim/record.c sim/recordkeys.c sim/suggest.c sim/utf8.c sim/json.c sim/util.c
 
 $(O)/fuzz/fuzz_decode: $(FUZZ_DECODE_SRC) $(wildcard sim/*.h)
 	@test -n "$(CLANG)" || { echo "fuzzing needs clang and its libFuzzer (apt-get install clang)"; exit 1; }
