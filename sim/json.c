@@ -6,6 +6,15 @@
 
 #include "utf8.h"
 
+/*
+ * A document is written by one thread: the stdio calls below take no lock
+ * each (10,000 flows are a million of them); record_json and report.c hold
+ * the FILE's lock around a whole value (flockfile).
+ */
+#define fputc fputc_unlocked
+#define fwrite fwrite_unlocked
+#define fputs fputs_unlocked
+
 void json_init(struct json *j, FILE *f, bool pretty)
 {
 	j->f = f;

@@ -314,6 +314,7 @@ void record_json(struct json *j, const char *key, const struct record *r)
 {
 	bool pretty = j->pretty;
 
+	flockfile(j->f);
 	json_begin_object(j, key);
 	j->pretty = false; /* one line per event or flow: 10,000 of them stay readable */
 	for (size_t i = 0; i < r->n; i++) {
@@ -327,6 +328,7 @@ void record_json(struct json *j, const char *key, const struct record *r)
 	}
 	json_end_object(j);
 	j->pretty = pretty;
+	funlockfile(j->f);
 }
 
 bool endpoint_split(const char *text, char *addr, size_t len, unsigned *port)

@@ -391,6 +391,7 @@ void report_json_value(struct json *j, const struct run_result *o)
 {
 	const struct lab *lab = o->lab;
 
+	flockfile(j->f); /* json.c writes without taking it at every character */
 	json_begin_object(j, NULL);
 	json_string(j, "format", RESULT_FORMAT);
 	json_string(j, "portlab", portlab_version);
@@ -419,6 +420,7 @@ void report_json_value(struct json *j, const struct run_result *o)
 		record_json(j, NULL, &o->data.events[i]);
 	json_end_array(j);
 	json_end_object(j);
+	funlockfile(j->f);
 }
 
 void report_json(FILE *out, const struct run_result *o)
