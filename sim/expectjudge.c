@@ -170,9 +170,10 @@ static void select_records(const struct subject *s, const struct run_data *run,
 {
 	memset(sel, 0, sizeof(*sel));
 	if (!s->flows) {
+		int64_t role_id = record_key_find("role"), call_id = record_key_find("call");
 		for (size_t i = 0; i < run->nevents; i++) {
 			const struct record *r = &run->events[i];
-			const char *role = record_get(r, "role"), *call = record_get(r, "call");
+			const char *role = record_get_id(r, role_id), *call = record_get_id(r, call_id);
 			if (!role || !call_matches(s->role, role) ||
 			    !call || !call_matches(s->calls, call) || !filters_match(s, r))
 				continue;
@@ -280,9 +281,10 @@ static int cmp_value(const void *a, const void *b)
 static struct value *values(const struct selection *sel, const char *field)
 {
 	struct value *v = xcalloc(sel->n + 1, sizeof(*v));
+	int64_t id = record_key_find(field);
 
 	for (size_t i = 0; i < sel->n; i++) {
-		const char *s = record_get(sel->items[i], field);
+		const char *s = record_get_id(sel->items[i], id);
 		char *end;
 		v[i].s = s ? s : "-";
 		v[i].d = strtod(v[i].s, &end);
@@ -375,8 +377,9 @@ static bool judge_all(const struct expect *e, const struct selection *sel, char 
 		snprintf(detail, len, "no %s matched '%s'", noun(&e->subject, 2), e->subject.text);
 		return false;
 	}
+	int64_t id = record_key_find(e->field);
 	for (size_t i = 0; i < sel->n; i++) {
-		const char *have = record_get(sel->items[i], e->field);
+		const char *have = record_get_id(sel->items[i], id);
 		const char *want = e->value;
 		if (want[0] == '.' && want[1]) /* another field of the same record */
 			want = record_get(sel->items[i], want + 1) ? record_get(sel->items[i], want + 1) : "";

@@ -107,12 +107,16 @@ void record_setf(struct record *r, const char *key, enum field_type type, const 
 	free(s);
 }
 
-const char *record_get(const struct record *r, const char *key)
+const char *record_get_id(const struct record *r, int64_t id)
 {
-	int64_t id = r->n ? record_key_find(key) : -1;
 	const struct field *f = id < 0 ? NULL : find(r, (uint32_t)id);
 
 	return !f || f->type == FIELD_NULL ? NULL : text_of(r) + f->at;
+}
+
+const char *record_get(const struct record *r, const char *key)
+{
+	return r->n ? record_get_id(r, record_key_find(key)) : NULL;
 }
 
 const char *record_text(const struct record *r, const char *key)

@@ -49,6 +49,8 @@ void record_setf(struct record *r, const char *key, enum field_type type, const 
 	__attribute__((format(printf, 4, 5)));
 /* record_get - the value of KEY as text, or NULL when absent (or JSON null). */
 const char *record_get(const struct record *r, const char *key);
+/* record_get_id - the same, for the key numbered ID (record_key_find): a loop over many records looks it up once. */
+const char *record_get_id(const struct record *r, int64_t id);
 /* record_text - the value of KEY, or "" when absent: for printing. */
 const char *record_text(const struct record *r, const char *key);
 void record_clear(struct record *r);
