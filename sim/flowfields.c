@@ -114,7 +114,11 @@ const struct flow_field *flow_field_find(const char *name)
 void flow_record(struct record *r, const struct flow *f)
 {
 	char buf[VALUE_MAX];
+	size_t n = 0;
 
+	for (const struct flow_field *ff = flow_fields; ff->name; ff++)
+		n++;
+	record_reserve(r, n, 256); /* one block to build in, then one of the right size */
 	for (const struct flow_field *ff = flow_fields; ff->name; ff++)
 		record_set(r, ff->name, ff->format(f, buf, sizeof(buf)) ? buf : NULL, ff->type);
 	record_pack(r);

@@ -147,6 +147,19 @@ void record_clear(struct record *r)
 	memset(r, 0, sizeof(*r));
 }
 
+void record_reserve(struct record *r, size_t fields, size_t bytes)
+{
+	if (fields <= r->cap && bytes <= r->room)
+		return;
+	uint32_t cap = fields > r->cap ? (uint32_t)fields : r->cap;
+	uint32_t room = bytes > r->room ? (uint32_t)bytes : r->room;
+	r->mem = xrealloc(r->mem, (size_t)cap * FIELD_BYTES + room);
+	if (cap != r->cap)
+		memmove(r->mem + (size_t)cap * FIELD_BYTES, r->mem + (size_t)r->cap * FIELD_BYTES, r->len);
+	r->cap = cap;
+	r->room = room;
+}
+
 /*
  * record_pack - into a block of its own size: a new one, so that the room
  * a record grew in is free for building the next one.
@@ -281,8 +294,15 @@ static const char *parse_value(struct record *r, const char *key, const char *s,
 int record_parse_json(struct record *r, const char *line)
 {
 	const char *s = skip_space(line);
-	char *key = xmalloc(strlen(line) + 1); /* the key, then its value: both fit */
+	size_t len = strlen(line), colons = 0;
+	char *key = xmalloc(len + 1); /* the key, then its value: both fit */
 	int rc = -1;
+
+	for (const char *c = strchr(line, ':'); c; c = strchr(c + 1, ':'))
+		colons++;
+	/* at most a field per colon, its text no longer than the line; and room
+	 * for what portlab adds (role, host, endpoints, tuple) before packing */
+	record_reserve(r, r->n + colons + 8, r->len + len + 128);
 
 	if (*s++ != '{')
 		goto out;

@@ -54,6 +54,8 @@ const char *record_get_id(const struct record *r, int64_t id);
 /* record_text - the value of KEY, or "" when absent: for printing. */
 const char *record_text(const struct record *r, const char *key);
 void record_clear(struct record *r);
+/* record_reserve - room in R for FIELDS fields and BYTES of text in all: one allocation to build it in. */
+void record_reserve(struct record *r, size_t fields, size_t bytes);
 /* record_pack - give back the room R kept to grow: once it is complete. */
 void record_pack(struct record *r);
 
