@@ -26,7 +26,9 @@ void analyse_capture(struct run_capture *cap, const char *name, const char *file
 	sum->malformed = st->malformed;
 	cap->nflows = flow_table_size(ft);
 	cap->flows = xcalloc(cap->nflows, sizeof(struct record));
-	for (size_t i = 0; i < cap->nflows; i++)
+	for (size_t i = 0; i < cap->nflows; i++) {
 		flow_record(&cap->flows[i], flow_table_at(ft, i));
+		flow_table_forget(ft, i + 1); /* each chunk of flows goes once it is records */
+	}
 	flow_table_free(ft);
 }

@@ -62,6 +62,7 @@ struct frag_slot {
 struct flow_table {
 	struct rec **chunks;
 	size_t n, nchunks;
+	size_t forgotten;          /* chunks freed by flow_table_forget */
 	uint32_t *slots;           /* flow index + 1 of the newest flow per key; 0 = empty */
 	size_t nslots;             /* a power of two, kept at most half full */
 	struct frag_slot *frags;   /* allocated at the first fragment seen */
@@ -103,6 +104,16 @@ size_t flow_table_size(const struct flow_table *ft)
 const struct flow *flow_table_at(const struct flow_table *ft, size_t i)
 {
 	return i < ft->n ? &rec_at(ft, i)->f : NULL;
+}
+
+void flow_table_forget(struct flow_table *ft, size_t i)
+{
+	for (; ft->forgotten < i / REC_CHUNK && ft->forgotten < ft->nchunks; ft->forgotten++) {
+		free(ft->chunks[ft->forgotten]);
+		ft->chunks[ft->forgotten] = NULL;
+	}
+	free(ft->slots); /* no more packets: the key index is done with */
+	ft->slots = NULL;
 }
 
 const struct decode_stats *flow_table_stats(const struct flow_table *ft)

@@ -58,6 +58,12 @@ void flow_table_finish(struct flow_table *ft);
 size_t flow_table_size(const struct flow_table *ft);
 /* flow_table_at - flow I in order of first packet. */
 const struct flow *flow_table_at(const struct flow_table *ft, size_t i);
+/*
+ * flow_table_forget - free the flows before flow I, once read in order
+ * (flow_table_finish done): a big capture's table and its records need not
+ * be held both at once. flow_table_at must not be asked for them again.
+ */
+void flow_table_forget(struct flow_table *ft, size_t i);
 const struct decode_stats *flow_table_stats(const struct flow_table *ft);
 
 /*
