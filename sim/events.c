@@ -62,14 +62,19 @@ static char opener(const struct record *r)
 	return 0;
 }
 
-/* wire_endpoint - ADDR:PORT as the wire shows it: IPv4-mapped as plain IPv4. */
-static char *wire_endpoint(const char *addr, const char *port)
+/* An endpoint's text: addresses come from endpoint_split (at most 63 bytes), ports are numbers. */
+#define ENDPOINT_MAX 96
+
+/* wire_endpoint - ADDR:PORT as the wire shows it, in BUF: IPv4-mapped as plain IPv4. */
+static const char *wire_endpoint(const char *addr, const char *port, char *buf, size_t len)
 {
 	if (!strncmp(addr, "::ffff:", 7) && strchr(addr + 7, '.'))
-		return xasprintf("%s:%s", addr + 7, port);
-	if (strchr(addr, ':'))
-		return xasprintf("[%s]:%s", addr, port);
-	return xasprintf("%s:%s", addr, port);
+		snprintf(buf, len, "%s:%s", addr + 7, port);
+	else if (strchr(addr, ':'))
+		snprintf(buf, len, "[%s]:%s", addr, port);
+	else
+		snprintf(buf, len, "%s:%s", addr, port);
+	return buf;
 }
 
 struct pair {
@@ -126,12 +131,13 @@ static void orient(struct record *ev, const struct pair *pairs, size_t n)
 	for (size_t k = 0; k < n; k++) {
 		struct record *r = &ev[pairs[k].event];
 		bool local_opened = !opened || !strcmp(opened, record_text(r, "local"));
-		char *a = wire_endpoint(record_text(r, "local_addr"), record_text(r, "local_port"));
-		char *b = wire_endpoint(record_text(r, "remote_addr"), record_text(r, "remote_port"));
+		char la[ENDPOINT_MAX], ra[ENDPOINT_MAX];
+		const char *a = wire_endpoint(record_text(r, "local_addr"), record_text(r, "local_port"),
+					      la, sizeof(la));
+		const char *b = wire_endpoint(record_text(r, "remote_addr"), record_text(r, "remote_port"),
+					      ra, sizeof(ra));
 		record_setf(r, "tuple", FIELD_STRING, "%s -> %s", local_opened ? a : b,
 			    local_opened ? b : a);
-		free(a);
-		free(b);
 	}
 	free(opened);
 }

@@ -51,8 +51,10 @@ static bool filters_match(const struct subject *s, const struct record *r)
 
 static void push(struct selection *sel, const struct record *r)
 {
-	if (sel->n == sel->cap) /* doubling: 50,000 records must not copy 50,000 times */
-		sel->items = xrealloc(sel->items, sizeof(*sel->items) * (sel->cap = sel->cap ? 2 * sel->cap : 64));
+	if (sel->n == sel->cap) { /* doubling: 50,000 records must not copy 50,000 times */
+		sel->cap = sel->cap ? 2 * sel->cap : 64;
+		sel->items = xrealloc(sel->items, sizeof(*sel->items) * sel->cap);
+	}
 	sel->items[sel->n++] = r;
 }
 

@@ -265,7 +265,7 @@ static const char *parse_string(const char *s, char *buf)
 	return s + 1;
 }
 
-/* parse_value - the JSON value at S as member KEY of R, its text decoded in BUF; its end or NULL. */
+/* parse_value - the JSON value at S as member KEY of R, decoded in BUF; its end or NULL. */
 static const char *parse_value(struct record *r, const char *key, const char *s, char *buf)
 {
 	if (*s == '"') {
