@@ -95,11 +95,17 @@ void capture_add(struct capture_set *set, const char *host, const char *iface,
 	struct capture c = {
 		.name = xasprintf("%s:%s", host, iface), .host = xstrdup(host),
 		.iface = xstrdup(iface), .file = xasprintf("%s/%s-%s.pcap", dir, host, iface),
-		.ns = xstrdup(ns), .diag = -1,
+		.ns = xstrdup(ns),
 	};
 
 	set->caps = xrealloc(set->caps, sizeof(c) * (set->n + 1));
 	set->caps[set->n++] = c;
+}
+
+void capture_watch(struct capture_set *set, const char *ns)
+{
+	set->watch = xrealloc(set->watch, sizeof(*set->watch) * (set->nwatch + 1));
+	set->watch[set->nwatch++] = (struct capture_watch){ .ns = xstrdup(ns), .q = { -1, -1 } };
 }
 
 /* open_dumper - C's pcap file, with a write buffer that suits a stream of packets. */
@@ -121,46 +127,45 @@ static int open_dumper(struct capture *c)
 	return 0;
 }
 
-/* open_one - a worker's job: open capture I inside its host's namespace. */
+/* open_here - job I's handle or watch, in the namespace this thread has entered. */
+static void open_here(struct capture_set *set, size_t i)
+{
+	if (i >= set->n) {
+		quiet_watch_open(&set->watch[i - set->n].q);
+		return;
+	}
+	struct capture *c = &set->caps[i];
+	c->pcap = open_handle(c->name, c->iface, set->buffer_bytes ? set->buffer_bytes
+								     : (int)CAPTURE_BUFFER_DEFAULT);
+}
+
+/* open_one - a worker's job: capture I, or watch I - n, inside its namespace. */
 static void open_one(size_t i, void *arg)
 {
 	struct capture_set *set = arg;
-	struct capture *c = &set->caps[i];
+	const char *ns = i < set->n ? set->caps[i].ns : set->watch[i - set->n].ns;
 	int home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 
 	if (home < 0) {
 		pl_warn_errno("open /proc/thread-self/ns/net");
 		return;
 	}
-	if (netns_enter(c->ns) < 0) {
-		pl_warn_errno("capture %s: enter namespace %s", c->name, c->ns);
+	if (netns_enter(ns) < 0) {
+		pl_warn_errno("capture: enter namespace %s", ns);
 		close(home);
 		return;
 	}
-	c->pcap = open_handle(c->name, c->iface, set->buffer_bytes ? set->buffer_bytes
-								     : (int)CAPTURE_BUFFER_DEFAULT);
-	c->diag = quiet_open();
+	open_here(set, i);
 	if (setns(home, CLONE_NEWNET) < 0) {
 		/* this thread cannot go on in a lab's namespace */
-		pl_warn_errno("capture %s: return to portlab's namespace", c->name);
+		pl_warn_errno("capture: return to portlab's namespace from %s", ns);
 		abort();
 	}
 	close(home);
-	if (c->pcap && open_dumper(c) < 0) {
-		pcap_close(c->pcap);
-		c->pcap = NULL;
+	if (i < set->n && set->caps[i].pcap && open_dumper(&set->caps[i]) < 0) {
+		pcap_close(set->caps[i].pcap);
+		set->caps[i].pcap = NULL;
 	}
-}
-
-/* one_diag_per_namespace - keep the sock_diag socket of each namespace's first capture. */
-static void one_diag_per_namespace(struct capture_set *set)
-{
-	for (size_t i = 1; i < set->n; i++)
-		for (size_t k = 0; k < i && set->caps[i].diag >= 0; k++)
-			if (!strcmp(set->caps[k].ns, set->caps[i].ns) && set->caps[k].diag >= 0) {
-				close(set->caps[i].diag);
-				set->caps[i].diag = -1;
-			}
 }
 
 int capture_start(struct capture_set *set)
@@ -170,11 +175,10 @@ int capture_start(struct capture_set *set)
 	set->marker = -1;
 	set->wake[0] = set->wake[1] = -1;
 	set->started = true;
-	run_workers(set->n, THREADS, open_one, set);
+	run_workers(set->n + set->nwatch, THREADS, open_one, set);
 	for (size_t i = 0; i < set->n; i++)
 		if (!set->caps[i].pcap)
 			return -1;
-	one_diag_per_namespace(set);
 	set->marker = quiet_marker_open();
 	if (pipe2(set->wake, O_CLOEXEC) < 0) {
 		pl_warn_errno("capture: pipe to wake the capture thread");
@@ -224,9 +228,6 @@ static void close_one(size_t i, void *arg)
 	if (c->pcap)
 		pcap_close(c->pcap);
 	c->pcap = NULL;
-	if (c->diag >= 0)
-		close(c->diag);
-	c->diag = -1;
 }
 
 void capture_stop(struct capture_set *set)
@@ -250,6 +251,8 @@ void capture_stop(struct capture_set *set)
 		if (set->caps[i].dumper)
 			count_and_flush(&set->caps[i]);
 	run_workers(set->n, THREADS, close_one, set);
+	for (size_t i = 0; i < set->nwatch; i++)
+		quiet_watch_close(&set->watch[i].q);
 }
 
 void capture_free(struct capture_set *set)
@@ -262,4 +265,9 @@ void capture_free(struct capture_set *set)
 	free(set->caps);
 	set->caps = NULL;
 	set->n = 0;
+	for (size_t i = 0; i < set->nwatch; i++)
+		free(set->watch[i].ns);
+	free(set->watch);
+	set->watch = NULL;
+	set->nwatch = 0;
 }

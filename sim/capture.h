@@ -16,22 +16,31 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "quiet.h"
+
 struct capture {
 	char *name;          /* "host:iface" */
 	char *host, *iface;
 	char *file;          /* <dir>/<host>-<iface>.pcap */
 	char *ns;            /* the host's namespace */
 	pcap_t *pcap;
-	int diag;            /* sock_diag in the host's namespace, on its first capture; else -1 */
 	pcap_dumper_t *dumper;
 	uint64_t written;
 	uint64_t received, dropped, if_dropped; /* from pcap_stats at the end */
 	bool stats_ok;
 };
 
+/* A host namespace the drain watches for sockets that still send (quiet.h). */
+struct capture_watch {
+	char *ns;
+	struct quiet_watch q;
+};
+
 struct capture_set {
 	struct capture *caps;
 	size_t n;
+	struct capture_watch *watch;
+	size_t nwatch;
 	pthread_t thread;
 	bool started;        /* capture_start was called: the fds below are ours */
 	bool running;
@@ -54,6 +63,8 @@ int capture_buffer(size_t n, size_t wanted);
 /* capture_add - plan to capture HOST:IFACE inside namespace NS, writing into DIR. */
 void capture_add(struct capture_set *set, const char *host, const char *iface,
 		 const char *ns, const char *dir);
+/* capture_watch - have the drain wait for the sockets and queues of namespace NS. */
+void capture_watch(struct capture_set *set, const char *ns);
 /* capture_start - open every planned handle, then start the thread that writes them; 0 or -1. */
 int capture_start(struct capture_set *set);
 /*

@@ -5,7 +5,8 @@
  * is handed over. Told to stop, it drains: the lab's last packets (FINs,
  * their ACKs, a RST, a datagram still queued) may still be on their way.
  * It stops when three things hold, not after a guessed quiet time:
- *   - no TCP socket of the lab still has something to send (quiet_busy);
+ *   - no TCP socket of the lab still has something to send, and no qdisc
+ *     still holds a packet (quiet_busy);
  *   - a marker passed through every CPU's backlog queue without the
  *     kernel counting one more packet (quiet_flush): nothing was in flight;
  *   - every packet the kernel counted (pcap_stats) is written or dropped.
@@ -24,6 +25,12 @@
 #define DRAIN_MAX_MS 2000   /* a socket that keeps resending does not hold the run longer */
 #define QUIET_MS 100        /* only when sock_diag is missing: the old rule, 100 ms without a packet */
 
+/* the kernel's count of captured packets, and when it last changed */
+struct seen {
+	uint64_t count;
+	double changed;
+};
+
 static uint64_t read_all(struct capture_set *set)
 {
 	uint64_t total = 0;
@@ -33,15 +40,15 @@ static uint64_t read_all(struct capture_set *set)
 	return total;
 }
 
-/* lab_busy - TCP sockets of the lab that still send; -1 when sock_diag cannot tell. */
+/* lab_busy - TCP sockets that still send and packets still queued; -1 when it cannot tell. */
 static int lab_busy(const struct capture_set *set)
 {
 	int busy = 0;
 
-	for (size_t i = 0; i < set->n; i++) {
-		if (set->caps[i].diag < 0)
-			continue;
-		int b = quiet_busy(set->caps[i].diag);
+	for (size_t i = 0; i < set->nwatch; i++) {
+		if (set->watch[i].q.diag < 0)
+			return -1;
+		int b = quiet_busy(&set->watch[i].q);
 		if (b < 0)
 			return -1;
 		busy += b;
@@ -72,8 +79,11 @@ static uint64_t counted(struct capture_set *set, bool *all_written)
 	return total;
 }
 
-/* settled - nothing more can come: see the file's comment. */
-static bool settled(struct capture_set *set, double since_packet)
+/*
+ * settled - nothing more can come: see the file's comment. SEEN holds the
+ * kernel's count and when it last changed, across calls.
+ */
+static bool settled(struct capture_set *set, struct seen *seen, double since_packet)
 {
 	bool written;
 	int busy = lab_busy(set);
@@ -87,21 +97,27 @@ static bool settled(struct capture_set *set, double since_packet)
 		return since_packet >= QUIET_MS / 1000.0;
 	read_all(set);
 	uint64_t after = counted(set, &written);
+	double now = now_seconds();
+	if (after != seen->count) {
+		seen->count = after;
+		seen->changed = now;
+	}
 	/* libpcap skips some packets it counted (lo's outgoing copies): once
-	 * no block can be pending any more, the count alone decides */
-	return after == before && (written || since_packet >= 3 * BLOCK_MS / 1000.0);
+	 * no ring block can still be pending, the count alone decides */
+	return after == before && (written || now - seen->changed >= 4 * BLOCK_MS / 1000.0);
 }
 
 /* drain - read until settled, or until DRAIN_MAX_MS has passed. */
 static void drain(struct capture_set *set, struct pollfd *fds)
 {
 	double start = now_seconds(), last_packet = start;
+	struct seen seen = { 0, start };
 
 	for (;;) {
 		if (read_all(set) > 0)
 			last_packet = now_seconds();
 		double now = now_seconds();
-		if (settled(set, now - last_packet))
+		if (settled(set, &seen, now - last_packet))
 			break;
 		if (now - start >= DRAIN_MAX_MS / 1000.0) {
 			set->busy_left = lab_busy(set);

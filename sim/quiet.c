@@ -1,9 +1,11 @@
-/* quiet.c - is the lab done sending: busy TCP sockets, packets still queued (see quiet.h). */
+/* quiet.c - is the lab done sending: busy TCP sockets, queued packets (see quiet.h). */
 #include "quiet.h"
 
 #include <errno.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -23,37 +25,46 @@
 /* states that send again only while data is unacknowledged */
 #define DATA_STATES ((1u << TCP_ESTABLISHED) | (1u << TCP_CLOSE_WAIT))
 
-int quiet_open(void)
+static int netlink(int protocol, const char *what)
 {
-	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, protocol);
 
 	if (fd < 0)
-		pl_warn_errno("socket(NETLINK_SOCK_DIAG)");
+		pl_warn_errno("socket(%s) to see when the lab is done", what);
 	return fd;
 }
 
-/* ask - send a dump request for FAMILY's TCP sockets in the busy states. */
-static int ask(int fd, int family)
+int quiet_watch_open(struct quiet_watch *w)
 {
-	struct {
-		struct nlmsghdr nlh;
-		struct inet_diag_req_v2 req;
-	} msg = {
-		.nlh = { .nlmsg_len = sizeof(msg), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
-			 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
-		.req = { .sdiag_family = (unsigned char)family, .sdiag_protocol = IPPROTO_TCP,
-			 .idiag_states = BUSY_STATES | DATA_STATES },
-	};
-	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-
-	return sendto(fd, &msg, sizeof(msg), 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0 ? -1 : 0;
+	w->diag = netlink(NETLINK_SOCK_DIAG, "NETLINK_SOCK_DIAG");
+	w->rtnl = w->diag < 0 ? -1 : netlink(NETLINK_ROUTE, "NETLINK_ROUTE");
+	if (w->rtnl < 0) {
+		quiet_watch_close(w);
+		return -1;
+	}
+	return 0;
 }
 
-/* count - read the dump's answers; the number of busy sockets, or -1. */
-static int count(int fd)
+void quiet_watch_close(struct quiet_watch *w)
 {
-	long buf[8192 / sizeof(long)];
-	int busy = 0;
+	if (w->diag >= 0)
+		close(w->diag);
+	if (w->rtnl >= 0)
+		close(w->rtnl);
+	w->diag = w->rtnl = -1;
+}
+
+static int ask(int fd, void *msg, size_t len)
+{
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+
+	return sendto(fd, msg, len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0 ? -1 : 0;
+}
+
+/* dump - read a dump's answers, adding what EACH says of every message; the sum, or -1. */
+static long dump(int fd, long (*each)(const struct nlmsghdr *h))
+{
+	long buf[8192 / sizeof(long)], sum = 0;
 
 	for (;;) {
 		ssize_t len = recv(fd, buf, sizeof(buf), 0);
@@ -65,27 +76,75 @@ static int count(int fd)
 		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)len);
 		     h = NLMSG_NEXT(h, len)) {
 			if (h->nlmsg_type == NLMSG_DONE)
-				return busy;
+				return sum;
 			if (h->nlmsg_type == NLMSG_ERROR) {
 				struct nlmsgerr *e = NLMSG_DATA(h);
 				errno = e->error ? -e->error : EPROTO;
 				return -1;
 			}
-			const struct inet_diag_msg *m = NLMSG_DATA(h);
-			busy += (BUSY_STATES & (1u << m->idiag_state)) || m->idiag_wqueue > 0;
+			sum += each(h);
 		}
 	}
 }
 
-int quiet_busy(int fd)
+/* busy_socket - 1 when the socket of H will still send. */
+static long busy_socket(const struct nlmsghdr *h)
 {
-	int v4, v6;
+	const struct inet_diag_msg *m = NLMSG_DATA(h);
 
-	if (ask(fd, AF_INET) < 0 || (v4 = count(fd)) < 0)
-		return -1;
-	if (ask(fd, AF_INET6) < 0 || (v6 = count(fd)) < 0)
-		return -1;
-	return v4 + v6;
+	return (BUSY_STATES & (1u << m->idiag_state)) || m->idiag_wqueue > 0;
+}
+
+static long tcp_busy(int fd, int family)
+{
+	struct {
+		struct nlmsghdr nlh;
+		struct inet_diag_req_v2 req;
+	} msg = {
+		.nlh = { .nlmsg_len = sizeof(msg), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+			 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
+		.req = { .sdiag_family = (unsigned char)family, .sdiag_protocol = IPPROTO_TCP,
+			 .idiag_states = BUSY_STATES | DATA_STATES },
+	};
+
+	return ask(fd, &msg, sizeof(msg)) < 0 ? -1 : dump(fd, busy_socket);
+}
+
+/* queued - the packets a qdisc of H holds (its TCA_STATS qlen). */
+static long queued(const struct nlmsghdr *h)
+{
+	int len = (int)h->nlmsg_len - NLMSG_SPACE(sizeof(struct tcmsg));
+
+	for (struct rtattr *a = (struct rtattr *)((char *)NLMSG_DATA(h) + NLMSG_ALIGN(sizeof(struct tcmsg)));
+	     RTA_OK(a, len); a = RTA_NEXT(a, len))
+		if (a->rta_type == TCA_STATS && RTA_PAYLOAD(a) >= sizeof(struct tc_stats)) {
+			struct tc_stats st; /* attributes are 4-byte aligned, tc_stats wants 8 */
+			memcpy(&st, RTA_DATA(a), sizeof(st));
+			return (long)st.qlen;
+		}
+	return 0;
+}
+
+static long qdisc_backlog(int fd)
+{
+	struct {
+		struct nlmsghdr nlh;
+		struct tcmsg tc;
+	} msg = {
+		.nlh = { .nlmsg_len = sizeof(msg), .nlmsg_type = RTM_GETQDISC,
+			 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
+		.tc = { .tcm_family = AF_UNSPEC },
+	};
+
+	return ask(fd, &msg, sizeof(msg)) < 0 ? -1 : dump(fd, queued);
+}
+
+int quiet_busy(const struct quiet_watch *w)
+{
+	long v4 = tcp_busy(w->diag, AF_INET), v6 = v4 < 0 ? -1 : tcp_busy(w->diag, AF_INET6);
+	long q = v6 < 0 ? -1 : qdisc_backlog(w->rtnl);
+
+	return q < 0 ? -1 : (int)(v4 + v6 + q);
 }
 
 int quiet_marker_open(void)

@@ -105,6 +105,9 @@ static int capture_all(struct capture_set *set, const struct lab *lab, const cha
 	set->buffer_bytes = capture_buffer(wanted_captures(lab), wanted);
 	for (size_t h = 0; h < lab->nhosts; h++) {
 		const struct lab_host *host = &lab->hosts[h];
+		char *watched = netns_name(run_id, host->name);
+		capture_watch(set, watched);
+		free(watched);
 		for (size_t i = 0; i < host->nifaces; i++) {
 			if (!captured(lab, h, i))
 				continue;
