@@ -1,7 +1,7 @@
 /*
  * parallel_client - many connections to one server port, all open at once.
  *
- *   parallel_client --connect ADDR:PORT --count N [--share K/M]
+ *   parallel_client --connect ADDR:PORT --count N [--share K/M] [--await-greeting]
  *
  * Opens N TCP connections with non-blocking connect(): every SYN leaves
  * before any handshake has finished. epoll tells when each handshake is
@@ -12,11 +12,18 @@
  * opens its share, N/M connections, one more for the first N%M hosts. Its
  * events carry "hosts":"M" so that a lab can count the M hosts together.
  *
+ * --await-greeting: a connection is done only when the server's first byte
+ * has arrived as well (parallel_server --greet). A finished connect() says
+ * that the two kernels did the handshake; the byte says that a server
+ * program accepted the connection.
+ *
  * To keep 10000 connections readable, only the outcome of each connect is
- * an event; socket() and close() are summed up in the notes "holding" and
- * "closed".
+ * an event; socket(), the greetings and close() are summed up in the notes
+ * "holding", "greeted" and "closed".
  */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,10 +33,16 @@
 
 #include "report.h"
 
+/* one connection: its socket, and whether its handshake is over */
+struct conn {
+	int fd;
+	bool connected;
+};
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: parallel_client --connect ADDR:PORT --count N "
-		"[--share K/M]\n");
+		"[--share K/M] [--await-greeting]\n");
 	exit(2);
 }
 
@@ -50,13 +63,13 @@ static long my_share(long n, const char *share)
 
 /*
  * start_connect - a non-blocking socket whose connect to PEER has begun,
- * watched by epoll for writability. Returns the socket, or -1 when connect
- * failed at once (reported).
+ * watched by epoll for writability under the number ID. Returns the socket,
+ * or -1 when connect failed at once (reported).
  */
 static int start_connect(int ep_fd, const struct sockaddr_storage *peer,
-			 socklen_t len)
+			 socklen_t len, long id)
 {
-	struct epoll_event ev = { .events = EPOLLOUT };
+	struct epoll_event ev = { .events = EPOLLOUT, .data.u64 = (uint64_t)id };
 	int fd;
 
 	fd = socket(peer->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -70,29 +83,53 @@ static int start_connect(int ep_fd, const struct sockaddr_storage *peer,
 			die("close");
 		return -1;
 	}
-	ev.data.fd = fd;
 	if (epoll_ctl(ep_fd, EPOLL_CTL_ADD, fd, &ev) < 0)
 		die("epoll_ctl");
 	return fd;
 }
 
 /*
- * finish_connect - the handshake on FD is over: report its outcome, taken
+ * finish_connect - the handshake on C is over: report its outcome, taken
  * from SO_ERROR, as the connect event. Returns 0 if connected, -1 if not.
  */
-static int finish_connect(int ep_fd, int fd, const struct sockaddr_storage *peer,
+static int finish_connect(struct conn *c, const struct sockaddr_storage *peer,
 			  socklen_t len)
 {
 	int err = 0;
 	socklen_t errlen = sizeof(err);
 
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &errlen) < 0)
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &errlen) < 0)
 		die("getsockopt SO_ERROR");
-	if (epoll_ctl(ep_fd, EPOLL_CTL_DEL, fd, NULL) < 0)
-		die("epoll_ctl");
 	errno = err;
-	return report_to("connect", fd, err ? -1 : 0,
+	c->connected = err == 0;
+	return report_to("connect", c->fd, err ? -1 : 0,
 			 (const struct sockaddr *)peer, len);
+}
+
+/*
+ * read_greeting - C is readable: 1 when the server's byte is there, 0 when
+ * the server closed or failed instead (reported), -1 when nothing came yet.
+ */
+static int read_greeting(const struct conn *c)
+{
+	char byte;
+	ssize_t got = recv(c->fd, &byte, 1, 0);
+
+	if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return -1;
+	if (got == 1)
+		return 1;
+	report_io("recv", c->fd, got);
+	return 0;
+}
+
+/* mute - epoll reports nothing more about C, or (AWAIT) only its first byte. */
+static void mute(int ep_fd, const struct conn *c, long id, bool await)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (uint64_t)id };
+
+	if (epoll_ctl(ep_fd, await ? EPOLL_CTL_MOD : EPOLL_CTL_DEL, c->fd, &ev) < 0)
+		die("epoll_ctl");
 }
 
 int main(int argc, char **argv)
@@ -100,29 +137,33 @@ int main(int argc, char **argv)
 	const char *ep = NULL, *share = NULL;
 	struct sockaddr_storage peer;
 	struct epoll_event ready[256];
+	struct conn *conns;
 	socklen_t len;
-	long n = -1, mine, opened = 0, pending = 0, connected = 0;
-	int ep_fd, *fds;
+	long n = -1, mine, opened = 0, pending = 0, connected = 0, greeted = 0;
+	bool await = false;
+	int ep_fd;
 
-	for (int i = 1; i + 1 < argc; i += 2) {
-		if (strcmp(argv[i], "--connect") == 0)
-			ep = argv[i + 1];
-		else if (strcmp(argv[i], "--count") == 0)
-			n = parse_number(argv[i + 1], "connection count", 1, 1000000);
-		else if (strcmp(argv[i], "--share") == 0)
-			share = argv[i + 1];
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--connect") == 0 && i + 1 < argc)
+			ep = argv[++i];
+		else if (strcmp(argv[i], "--count") == 0 && i + 1 < argc)
+			n = parse_number(argv[++i], "connection count", 1, 1000000);
+		else if (strcmp(argv[i], "--share") == 0 && i + 1 < argc)
+			share = argv[++i];
+		else if (strcmp(argv[i], "--await-greeting") == 0)
+			await = true;
 		else
 			usage();
 	}
-	if (argc % 2 == 0 || !ep || n < 0)
+	if (!ep || n < 0)
 		usage();
 	if (parse_endpoint(ep, &peer, &len) < 0)
 		exit(2);
 	mine = share ? my_share(n, share) : n;
 
 	raise_fd_limit(mine);
-	fds = calloc((size_t)mine + 1, sizeof(*fds));
-	if (!fds)
+	conns = calloc((size_t)mine + 1, sizeof(*conns));
+	if (!conns)
 		die("calloc");
 	ep_fd = epoll_create1(EPOLL_CLOEXEC);
 	if (ep_fd < 0)
@@ -130,15 +171,15 @@ int main(int argc, char **argv)
 
 	/* every SYN goes out now; none of the connects waits for its answer */
 	for (long i = 0; i < mine; i++) {
-		int fd = start_connect(ep_fd, &peer, len);
+		int fd = start_connect(ep_fd, &peer, len, opened);
 
 		if (fd >= 0) {
-			fds[opened++] = fd;
+			conns[opened++].fd = fd;
 			pending++;
 		}
 	}
 
-	/* collect the handshakes as they finish, in whatever order */
+	/* collect the handshakes (and greetings) as they finish, in whatever order */
 	while (pending > 0) {
 		int nready = epoll_wait(ep_fd, ready, 256, -1);
 
@@ -146,16 +187,36 @@ int main(int argc, char **argv)
 			continue;
 		if (nready < 0)
 			die("epoll_wait");
-		for (int i = 0; i < nready; i++, pending--)
-			if (finish_connect(ep_fd, ready[i].data.fd, &peer, len) == 0)
+		for (int i = 0; i < nready; i++) {
+			long id = (long)ready[i].data.u64;
+			struct conn *c = &conns[id];
+			int got;
+
+			if (!c->connected) {
+				if (finish_connect(c, &peer, len) < 0) {
+					mute(ep_fd, c, id, false);
+					pending--;
+					continue;
+				}
 				connected++;
+				mute(ep_fd, c, id, await);
+				if (!await) /* done; else done when its byte comes */
+					pending--;
+			} else if ((got = read_greeting(c)) >= 0) {
+				greeted += got;
+				mute(ep_fd, c, id, false);
+				pending--;
+			}
+		}
 	}
 	report_note("holding", "connections", connected);
+	if (await)
+		report_note("greeted", "connections", greeted);
 
 	for (long i = 0; i < opened; i++)
-		if (close(fds[i]) < 0)
+		if (close(conns[i].fd) < 0)
 			die("close");
 	report_note("closed", "connections", opened);
-	free(fds);
-	return connected == mine ? 0 : 1;
+	free(conns);
+	return connected == mine && (!await || greeted == mine) ? 0 : 1;
 }
