@@ -1,7 +1,8 @@
 /*
  * parallel_client - many connections to one server port, all open at once.
  *
- *   parallel_client --connect ADDR:PORT --count N [--share K/M] [--await-greeting]
+ *   parallel_client --connect ADDR:PORT --count N [--share K/M]
+ *                   [--await-greeting] [--window W]
  *
  * Opens N TCP connections with non-blocking connect(): every SYN leaves
  * before any handshake has finished. epoll tells when each handshake is
@@ -16,6 +17,11 @@
  * has arrived as well (parallel_server --greet). A finished connect() says
  * that the two kernels did the handshake; the byte says that a server
  * program accepted the connection.
+ *
+ * --window W: at most W connections under way (started, not yet done) at
+ * any moment; the next connect starts when one is done. With
+ * --await-greeting, a connection is under way until a server accepted it,
+ * so W bounds what waits in the servers' accept queues.
  *
  * To keep 10000 connections readable, only the outcome of each connect is
  * an event; socket(), the greetings and close() are summed up in the notes
@@ -39,10 +45,21 @@ struct conn {
 	bool connected;
 };
 
+/* the whole client: where to, how many, and how far it got */
+struct client {
+	struct sockaddr_storage peer;
+	socklen_t len;
+	long mine, window;      /* connections to open; most under way at once */
+	bool await;             /* done only when the server's byte came */
+	int ep_fd;
+	struct conn *conns;
+	long started, opened, pending, connected, greeted;
+};
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: parallel_client --connect ADDR:PORT --count N "
-		"[--share K/M] [--await-greeting]\n");
+		"[--share K/M] [--await-greeting] [--window W]\n");
 	exit(2);
 }
 
@@ -132,16 +149,52 @@ static void mute(int ep_fd, const struct conn *c, long id, bool await)
 		die("epoll_ctl");
 }
 
+/*
+ * start_more - start connects until CL has its share started, or its
+ * window of connections under way is full.
+ */
+static void start_more(struct client *cl)
+{
+	while (cl->started < cl->mine && cl->pending < cl->window) {
+		int fd = start_connect(cl->ep_fd, &cl->peer, cl->len, cl->opened);
+
+		cl->started++;
+		if (fd >= 0) {
+			cl->conns[cl->opened++].fd = fd;
+			cl->pending++;
+		}
+	}
+}
+
+/* progress - epoll said that connection ID of CL is ready: a handshake or a greeting. */
+static void progress(struct client *cl, long id)
+{
+	struct conn *c = &cl->conns[id];
+	int got;
+
+	if (!c->connected) {
+		if (finish_connect(c, &cl->peer, cl->len) < 0) {
+			mute(cl->ep_fd, c, id, false);
+			cl->pending--;
+			return;
+		}
+		cl->connected++;
+		mute(cl->ep_fd, c, id, cl->await);
+		if (!cl->await) /* done; else done when its byte comes */
+			cl->pending--;
+	} else if ((got = read_greeting(c)) >= 0) {
+		cl->greeted += got;
+		mute(cl->ep_fd, c, id, false);
+		cl->pending--;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *ep = NULL, *share = NULL;
-	struct sockaddr_storage peer;
 	struct epoll_event ready[256];
-	struct conn *conns;
-	socklen_t len;
-	long n = -1, mine, opened = 0, pending = 0, connected = 0, greeted = 0;
-	bool await = false;
-	int ep_fd;
+	struct client cl = { .window = -1 };
+	long n = -1;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--connect") == 0 && i + 1 < argc)
@@ -151,72 +204,47 @@ int main(int argc, char **argv)
 		else if (strcmp(argv[i], "--share") == 0 && i + 1 < argc)
 			share = argv[++i];
 		else if (strcmp(argv[i], "--await-greeting") == 0)
-			await = true;
+			cl.await = true;
+		else if (strcmp(argv[i], "--window") == 0 && i + 1 < argc)
+			cl.window = parse_number(argv[++i], "window", 1, 1000000);
 		else
 			usage();
 	}
 	if (!ep || n < 0)
 		usage();
-	if (parse_endpoint(ep, &peer, &len) < 0)
+	if (parse_endpoint(ep, &cl.peer, &cl.len) < 0)
 		exit(2);
-	mine = share ? my_share(n, share) : n;
+	cl.mine = share ? my_share(n, share) : n;
+	if (cl.window < 0) /* no window: every SYN leaves before any handshake is over */
+		cl.window = cl.mine;
 
-	raise_fd_limit(mine);
-	conns = calloc((size_t)mine + 1, sizeof(*conns));
-	if (!conns)
+	raise_fd_limit(cl.mine);
+	cl.conns = calloc((size_t)cl.mine + 1, sizeof(*cl.conns));
+	if (!cl.conns)
 		die("calloc");
-	ep_fd = epoll_create1(EPOLL_CLOEXEC);
-	if (ep_fd < 0)
+	cl.ep_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (cl.ep_fd < 0)
 		die("epoll_create1");
 
-	/* every SYN goes out now; none of the connects waits for its answer */
-	for (long i = 0; i < mine; i++) {
-		int fd = start_connect(ep_fd, &peer, len, opened);
-
-		if (fd >= 0) {
-			conns[opened++].fd = fd;
-			pending++;
-		}
-	}
-
 	/* collect the handshakes (and greetings) as they finish, in whatever order */
-	while (pending > 0) {
-		int nready = epoll_wait(ep_fd, ready, 256, -1);
+	for (start_more(&cl); cl.pending > 0; start_more(&cl)) {
+		int nready = epoll_wait(cl.ep_fd, ready, 256, -1);
 
 		if (nready < 0 && errno == EINTR)
 			continue;
 		if (nready < 0)
 			die("epoll_wait");
-		for (int i = 0; i < nready; i++) {
-			long id = (long)ready[i].data.u64;
-			struct conn *c = &conns[id];
-			int got;
-
-			if (!c->connected) {
-				if (finish_connect(c, &peer, len) < 0) {
-					mute(ep_fd, c, id, false);
-					pending--;
-					continue;
-				}
-				connected++;
-				mute(ep_fd, c, id, await);
-				if (!await) /* done; else done when its byte comes */
-					pending--;
-			} else if ((got = read_greeting(c)) >= 0) {
-				greeted += got;
-				mute(ep_fd, c, id, false);
-				pending--;
-			}
-		}
+		for (int i = 0; i < nready; i++)
+			progress(&cl, (long)ready[i].data.u64);
 	}
-	report_note("holding", "connections", connected);
-	if (await)
-		report_note("greeted", "connections", greeted);
+	report_note("holding", "connections", cl.connected);
+	if (cl.await)
+		report_note("greeted", "connections", cl.greeted);
 
-	for (long i = 0; i < opened; i++)
-		if (close(conns[i].fd) < 0)
+	for (long i = 0; i < cl.opened; i++)
+		if (close(cl.conns[i].fd) < 0)
 			die("close");
-	report_note("closed", "connections", opened);
-	free(conns);
-	return connected == mine && (!await || greeted == mine) ? 0 : 1;
+	report_note("closed", "connections", cl.opened);
+	free(cl.conns);
+	return cl.connected == cl.mine && (!cl.await || cl.greeted == cl.mine) ? 0 : 1;
 }
