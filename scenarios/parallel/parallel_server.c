@@ -269,7 +269,7 @@ static int start_workers(const struct options *o, const sigset_t *term)
 	int lfds[16], status, failed = 0;
 	pid_t pids[16];
 	long alive = 0;
-	char name[16];
+	char name[24];
 	sigset_t master;
 
 	for (long k = 0; k < o->workers; k++) {
