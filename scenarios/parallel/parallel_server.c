@@ -1,21 +1,21 @@
 /*
  * parallel_server - one listening port, many clients at the same time.
  *
- *   parallel_server --listen ADDR:PORT --accept N
- *   parallel_server --listen ADDR:PORT --reuseport [--greet]
+ *   parallel_server --listen ADDR:PORT --accept N [--greet]
+ *   parallel_server --listen ADDR:PORT --reuseport WORKERS [--greet]
  *
  * An epoll event loop accepts connections on one listening socket until it
  * holds N of them, all open at once; then it closes them all. Every accepted
  * connection is one "accept" event: the same local address and port each
  * time, and a different peer, so a different four-tuple.
  *
- * --reuseport N starts N server processes (workers) instead of one. Each
- * has a listening socket of its own on the same address and port, which
- * SO_REUSEPORT allows (set before bind, by sockets of one user), and the
- * kernel hands each new connection to one of them. A worker's events carry
- * "worker":"K". None of them knows its share in advance, so they accept
- * until they are told to stop (SIGTERM, portlab's "stop"), then close what
- * they hold.
+ * --reuseport WORKERS starts that many server processes (workers) instead
+ * of one. Each has a listening socket of its own on the same address and
+ * port, which SO_REUSEPORT allows (set before bind, by sockets of one
+ * user), and the kernel hands each new connection to one of them. A
+ * worker's events carry "worker":"K". None of them knows its share in
+ * advance, so they accept until they are told to stop (SIGTERM, portlab's
+ * "stop"), then close what they hold.
  *
  * --greet writes one byte to every accepted connection: a client that waits
  * for it knows that a server program took its connection with accept(),
@@ -23,8 +23,9 @@
  * handshake).
  *
  * Each connection costs one file descriptor, so the program first raises
- * its RLIMIT_NOFILE soft limit to the hard limit, and stops with a clear
- * message when even the hard limit is too small for N.
+ * its RLIMIT_NOFILE soft limit to the hard limit (a limit per process: each
+ * worker has it), and stops with a clear message when even the hard limit
+ * is too small for N.
  *
  * Notes at the end: "backlog" (how many finished handshakes the kernel may
  * queue for accept), "queue-peak" (the most that ever waited), "holding"
