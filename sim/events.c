@@ -8,14 +8,36 @@
 #include "record.h"
 #include "util.h"
 
+/* an event's time and program order, read once, so that sorting 100,000
+ * events compares numbers instead of parsing text at every comparison */
+struct when {
+	double t;
+	long seq;
+	struct record rec;
+};
+
 static int by_time(const void *a, const void *b)
 {
-	const struct record *x = a, *y = b;
-	double tx = atof(record_text(x, "t")), ty = atof(record_text(y, "t"));
+	const struct when *x = a, *y = b;
 
-	if (tx != ty)
-		return tx < ty ? -1 : 1;
-	return atoi(record_text(x, "seq")) - atoi(record_text(y, "seq")); /* keep each program's order */
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return (x->seq > y->seq) - (x->seq < y->seq); /* keep each program's order */
+}
+
+static void sort_by_time(struct record *ev, size_t n)
+{
+	struct when *w = xcalloc(n, sizeof(*w));
+
+	for (size_t i = 0; i < n; i++) {
+		w[i].t = atof(record_text(&ev[i], "t"));
+		w[i].seq = atol(record_text(&ev[i], "seq"));
+		w[i].rec = ev[i];
+	}
+	qsort(w, n, sizeof(*w), by_time);
+	for (size_t i = 0; i < n; i++)
+		ev[i] = w[i].rec;
+	free(w);
 }
 
 /* opener - 'l' if CALL says the local side opened, 'r' the remote side, 0 if it cannot tell. */
@@ -67,7 +89,7 @@ void events_finish(struct record *ev, size_t n)
 	if (n == 0)
 		return;
 	pairs = xcalloc(n, sizeof(*pairs));
-	qsort(ev, n, sizeof(*ev), by_time);
+	sort_by_time(ev, n);
 	for (size_t i = 0; i < n; i++) {
 		record_setf(&ev[i], "seq", FIELD_NUMBER, "%zu", i + 1);
 		const char *l = record_get(&ev[i], "local"), *r = record_get(&ev[i], "remote");
