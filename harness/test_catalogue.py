@@ -7,7 +7,7 @@ from portlab_harness import portlab, run_lab
 
 CHAPTER = ["four-tuple", "same-port-two-clients", "ephemeral", "privileged-ports",
            "bind-interface", "port-conflict", "refused", "refused-vs-unreachable",
-           "patterns", "parallel"]
+           "patterns", "parallel", "parallel-many"]
 # and what the chapter leaves to the reader: a slow link
 LABS = CHAPTER + ["slow-link"]
 

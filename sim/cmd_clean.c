@@ -18,6 +18,7 @@
 #include "cmds.h"
 #include "json.h"
 #include "netns.h"
+#include "toolrun.h"
 #include "runfolder.h"
 #include "sandbox.h"
 #include "util.h"

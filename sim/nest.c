@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "netns.h"
+#include "quiet.h"
 #include "util.h"
 
 static volatile sig_atomic_t inner_pid;
@@ -80,6 +81,7 @@ static int become_inner(int alive)
 		pl_warn_errno("make the run's mount and network namespaces");
 		return -1;
 	}
+	quiet_lo_up(); /* for the capture drain's loopback marker; without it, the drain falls back */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
 		pl_warn_errno("make the mounts private");
 		return -1;

@@ -16,6 +16,7 @@
 
 #include "lab.h"
 #include "offloads.h"
+#include "toolrun.h"
 #include "util.h"
 
 /* Quiet IPv6 defaults for new interfaces: no DAD or router solicitation
@@ -69,125 +70,12 @@ int netns_enter(const char *name)
 	return rc;
 }
 
-int run_wait(char *const argv[], const char *log, const char *netns)
+/* ip_batch - run "ip -batch FILE" in portlab's own namespace; 0, or -1 after saying why. */
+static int ip_batch(const char *file, const char *log, const char *lab_file)
 {
-	pid_t pid;
-	int status;
+	struct ip_job job = { .file = file, .log = log };
 
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		pl_warn_errno("fork");
-		return -1;
-	}
-	if (pid == 0) {
-		setpgid(0, 0); /* Ctrl-C is portlab's to handle: ip must finish what it began */
-		if (log) {
-			int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-			if (fd >= 0) {
-				dup2(fd, STDERR_FILENO);
-				dup2(fd, STDOUT_FILENO);
-			}
-		}
-		if (netns && netns_enter(netns) < 0) {
-			fprintf(stderr, "portlab: enter %s: %s\n", netns, strerror(errno));
-			_exit(126);
-		}
-		execvp(argv[0], argv);
-		fprintf(stderr, "portlab: run %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			pl_warn_errno("wait for %s", argv[0]);
-			return -1;
-		}
-	}
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	return 128 + WTERMSIG(status);
-}
-
-/* show_log - copy the tail of LOG to stderr, indented. */
-static void show_log(const char *log)
-{
-	FILE *f = fopen(log, "r");
-	char line[512];
-
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f))
-		fprintf(stderr, "    %s", line);
-	fclose(f);
-}
-
-/* log_says - does LOG hold TEXT? */
-static bool log_says(const char *log, const char *text)
-{
-	FILE *f = fopen(log, "r");
-	char line[512];
-	bool found = false;
-
-	while (f && !found && fgets(line, sizeof(line), f))
-		found = strstr(line, text) != NULL;
-	if (f)
-		fclose(f);
-	return found;
-}
-
-/*
- * script_line - the line of a script that a tool's LOG complains of: the
- * number after MARKER, the script's extension and a colon (ip -batch says
- * "Command failed F.ip:N", nft "F.nft:N:C: Error"); 0 when it names none.
- */
-static int script_line(const char *log, const char *marker)
-{
-	FILE *f = fopen(log, "r");
-	char text[512];
-	int line = 0;
-
-	while (f && !line && fgets(text, sizeof(text), f)) {
-		char *at = strstr(text, marker);
-		if (at)
-			line = atoi(at + strlen(marker));
-	}
-	if (f)
-		fclose(f);
-	return line;
-}
-
-/*
- * ip_batch - run "ip [-n NS] -batch FILE"; returns 0 or -1 after saying why.
- * LINES, when not NULL, gives the lab-file line of each script line (0 for
- * none): a refused line of the lab is then named as <lab>:<line>, and the
- * result is TOPO_LAB_ERROR.
- */
-static int ip_batch(const char *file, const char *ns, const char *log, const char *lab_file,
-		    const int *lines, size_t nlines)
-{
-	char *argv[] = { "ip", "-n", (char *)ns, "-batch", (char *)file, NULL };
-	char *argv_root[] = { "ip", "-batch", (char *)file, NULL };
-	int rc;
-
-	if (truncate(log, 0) < 0 && errno != ENOENT)
-		pl_warn_errno("%s", log);
-	rc = run_wait(ns ? argv : argv_root, log, NULL);
-	if (rc == 0)
-		return 0;
-	if (rc == 127) {
-		pl_warn("ip (iproute2) is not installed: apt-get install iproute2");
-		return -1;
-	}
-	int bad = script_line(log, ".ip:");
-	if (lines && bad >= 1 && (size_t)bad <= nlines && lines[bad - 1]) {
-		fprintf(stderr, "%s:%d: the kernel refused this line (ip -batch %s:%d said):\n",
-			lab_file, lines[bad - 1], file, bad);
-		show_log(log);
-		return TOPO_LAB_ERROR;
-	}
-	pl_warn("building the topology failed: ip -batch %s said:", file);
-	show_log(log);
-	return -1;
+	return ip_batches(&job, 1, lab_file);
 }
 
 /*
@@ -517,6 +405,40 @@ static int lab_offloads(const struct lab *lab, const char *run_id)
 	return rc;
 }
 
+/*
+ * namespace_batches - every host's and segment's "ip -batch" script, run
+ * inside its namespace, several at once (they touch different namespaces);
+ * 0, -1 or TOPO_LAB_ERROR. A log that stays empty is removed.
+ */
+static int namespace_batches(const struct lab *lab, const char *run_id, const char *dir)
+{
+	size_t n = lab->nhosts + lab->nsegments;
+	struct ip_job *jobs = xcalloc(n ? n : 1, sizeof(*jobs));
+	int rc = 0;
+
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		bool host = i < lab->nhosts;
+		const char *name = host ? lab->hosts[i].name : lab->segments[i - lab->nhosts].name;
+		struct ip_job *j = &jobs[i];
+		j->ns = netns_name(run_id, name);
+		j->file = xasprintf("%s/topology-%s.ip", dir, name);
+		j->log = xasprintf("%s/topology-%s.log", dir, name);
+		rc = host ? host_script(&lab->hosts[i], j->file, (int **)&j->lines, &j->nlines)
+			  : switch_script(&lab->segments[i - lab->nhosts], j->file);
+	}
+	if (rc == 0)
+		rc = ip_batches(jobs, n, lab->file);
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+		if (jobs[i].log && stat(jobs[i].log, &st) == 0 && st.st_size == 0)
+			unlink(jobs[i].log);
+		free((char *)jobs[i].ns), free((char *)jobs[i].file), free((char *)jobs[i].log);
+		free((int *)jobs[i].lines);
+	}
+	free(jobs);
+	return rc;
+}
+
 int topo_build(const struct lab *lab, const char *run_id, const char *dir)
 {
 	char *ns_file = xasprintf("%s/topology.netns.ip", dir);
@@ -525,7 +447,7 @@ int topo_build(const struct lab *lab, const char *run_id, const char *dir)
 	int rc = -1;
 
 	if (root_scripts(lab, run_id, ns_file, link_file) < 0 ||
-	    ip_batch(ns_file, NULL, log, lab->file, NULL, 0) < 0)
+	    ip_batch(ns_file, log, lab->file) < 0)
 		goto out;
 	char **hosts = xcalloc(lab->nhosts + 1, sizeof(char *));
 	char **switches = xcalloc(lab->nsegments + 1, sizeof(char *));
@@ -550,42 +472,21 @@ int topo_build(const struct lab *lab, const char *run_id, const char *dir)
 	free_strings(switches, lab->nsegments);
 	if (quiet < 0)
 		goto out;
-	if (ip_batch(link_file, NULL, log, lab->file, NULL, 0) < 0)
+	if (ip_batch(link_file, log, lab->file) < 0)
 		goto out;
-	for (size_t h = 0; h < lab->nhosts; h++) {
+	rc = namespace_batches(lab, run_id, dir);
+	for (size_t h = 0; h < lab->nhosts && rc == 0; h++) {
 		const struct lab_host *host = &lab->hosts[h];
 		char *ns = netns_name(run_id, host->name);
-		char *file = xasprintf("%s/topology-%s.ip", dir, host->name);
-		int *lines;
-		size_t nlines;
-		int r = host_script(host, file, &lines, &nlines);
-		if (r == 0)
-			r = ip_batch(file, ns, log, lab->file, lines, nlines);
-		free(lines);
-		if (r == 0)
-			r = host_sysctls(lab, host, ns);
-		if (r == 0)
-			r = host_nft(lab, host, ns, dir);
-		if (r == 0)
-			r = host_impairs(lab, host, ns, dir);
-		free(file);
+		rc = host_sysctls(lab, host, ns);
+		if (rc == 0)
+			rc = host_nft(lab, host, ns, dir);
+		if (rc == 0)
+			rc = host_impairs(lab, host, ns, dir);
 		free(ns);
-		if (r < 0) {
-			rc = r;
-			goto out;
-		}
 	}
-	for (size_t s = 0; s < lab->nsegments; s++) {
-		char *ns = netns_name(run_id, lab->segments[s].name);
-		char *file = xasprintf("%s/topology-%s.ip", dir, lab->segments[s].name);
-		int r = switch_script(&lab->segments[s], file);
-		if (r == 0)
-			r = ip_batch(file, ns, log, lab->file, NULL, 0);
-		free(file);
-		free(ns);
-		if (r < 0)
-			goto out;
-	}
+	if (rc < 0)
+		goto out;
 	rc = lab_offloads(lab, run_id);
 out:
 	free(ns_file);

@@ -44,11 +44,4 @@ int netns_kill_strays(const char *run_id);
 /* netns_enter - setns() this thread into namespace NAME; returns 0 or -1 (errno set). */
 int netns_enter(const char *name);
 
-/*
- * run_wait - run ARGV (NULL-terminated) with its stderr appended to LOG
- * (or inherited when NULL), in namespace NETNS when not NULL; returns its
- * exit status, or -1.
- */
-int run_wait(char *const argv[], const char *log, const char *netns);
-
 #endif

@@ -406,6 +406,7 @@ void report_json_value(struct json *j, const struct run_result *o)
 	json_bool(j, "interrupted", o->interrupted);
 	json_double(j, "build_seconds", o->build_seconds);
 	json_double(j, "run_seconds", o->run_seconds);
+	json_double(j, "drain_seconds", o->drain_seconds);
 	json_begin_object(j, "params");
 	for (size_t i = 0; i < lab->nparams; i++)
 		json_string(j, lab->params[i].name, lab->params[i].value);

@@ -105,14 +105,15 @@ static int capture_all(struct capture_set *set, const struct lab *lab, const cha
 	set->buffer_bytes = capture_buffer(wanted_captures(lab), wanted);
 	for (size_t h = 0; h < lab->nhosts; h++) {
 		const struct lab_host *host = &lab->hosts[h];
+		char *watched = netns_name(run_id, host->name);
+		capture_watch(set, watched);
+		free(watched);
 		for (size_t i = 0; i < host->nifaces; i++) {
 			if (!captured(lab, h, i))
 				continue;
 			char *ns = netns_name(run_id, host->name);
-			int rc = capture_add(set, host->name, host->ifaces[i].name, ns, dir);
+			capture_add(set, host->name, host->ifaces[i].name, ns, dir);
 			free(ns);
-			if (rc < 0)
-				return -1;
 		}
 	}
 	return capture_start(set);
@@ -349,6 +350,12 @@ int session_close(struct session *s, bool stop_programs)
 	res->run_seconds = now_seconds() - s->steps_started;
 	runner_kill(&s->e.runner);
 	capture_stop(&s->e.caps);
+	res->drain_seconds = s->e.caps.drain_seconds;
+	if (s->e.caps.busy_left > 0)
+		runner_note(&s->e.runner, "the captures stopped %.1f s after the programs with %d TCP "
+			    "socket%s still sending: later packets are not captured",
+			    s->e.caps.drain_seconds, s->e.caps.busy_left,
+			    s->e.caps.busy_left == 1 ? "" : "s");
 	if (s->e.built)
 		take_down(&s->e, res->run_id);
 	res->interrupted |= *s->opt->interrupted != 0;

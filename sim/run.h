@@ -62,6 +62,7 @@ struct run_result {
 	char *run_id, *dir;
 	char *started;           /* ISO 8601 with the zone: 2026-11-30T20:21:46+00:00 */
 	double build_seconds, run_seconds;
+	double drain_seconds;    /* from the programs' end to the captures' last packet */
 	struct run_data data;    /* events, and each capture's flows */
 	struct capture_end *captures; /* data.ncaptures of them, in the same order */
 	struct program_end *programs;

@@ -52,9 +52,7 @@ void runner_problem(struct runner *r, const char *fmt, ...)
 		fprintf(stderr, "  ! %s\n", s);
 }
 
-static void note(struct runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void note(struct runner *r, const char *fmt, ...)
+void runner_note(struct runner *r, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -359,7 +357,7 @@ static void add_event(struct runner *r, struct proc *p, const char *line)
 	if (record_parse_json(&ev, line) < 0) {
 		record_clear(&ev);
 		if (!p->bad_lines++) /* one note per program is enough to go on */
-			note(r, "%s printed lines that are not JSON events, the first: %s", p->role,
+			runner_note(r, "%s printed lines that are not JSON events, the first: %s", p->role,
 			     printable(line, 80));
 		output_event(&ev, line);
 	}
@@ -384,7 +382,7 @@ static void keep_event(struct runner *r, struct proc *p, struct record *ev_in)
 static void too_long(struct runner *r, struct proc *p)
 {
 	if (!p->long_lines++)
-		note(r, "%s printed a line longer than %d bytes; dropped", p->role, MAX_LINE);
+		runner_note(r, "%s printed a line longer than %d bytes; dropped", p->role, MAX_LINE);
 }
 
 /* keep_tail - the last bytes of P's stdout, in a ring. */
@@ -590,7 +588,7 @@ static void sandbox_said(void *arg, const char *what, bool limit)
 	if (limit || !WIFEXITED(p->status) || WEXITSTATUS(p->status) != 0)
 		runner_problem(a[0], "%s (on %s): %s", p->role, p->host, what);
 	else
-		note(a[0], "%s (on %s) said: %s", p->role, p->host, what);
+		runner_note(a[0], "%s (on %s) said: %s", p->role, p->host, what);
 }
 
 /* contained_end - what P's sandbox stopped, in words; then its cgroups and uid go. */

@@ -73,6 +73,8 @@ struct runner {
 	volatile sig_atomic_t *interrupted;
 };
 
+/* runner_note - something worth knowing about the run that does not fail it. */
+void runner_note(struct runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* runner_problem - note why the run failed (shown in the verdicts). */
 void runner_problem(struct runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

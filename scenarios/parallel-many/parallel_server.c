@@ -1,0 +1,1 @@
+../parallel/parallel_server.c
