@@ -8,8 +8,10 @@ struct record;
 
 /*
  * events_finish - sort EV by time (programs write in parallel; portlab reads
- * their pipes in turn), number them ("seq"), and give every event that has
- * both ends a "tuple" written from the side that opened the connection.
+ * their pipes in turn), number them ("seq"), split their endpoints
+ * (local_addr, local_port, remote_addr, remote_port), and give every event
+ * that has both ends a "tuple" written from the side that opened the
+ * connection.
  *
  * Who opened a connection is decided by the first event of each pair of
  * endpoints in a host: connect/send/sendto say the local side did, accept/

@@ -372,8 +372,7 @@ static void keep_event(struct runner *r, struct proc *p, struct record *ev_in)
 	record_set(&ev, "role", p->role, FIELD_STRING);
 	record_set(&ev, "host", p->host, FIELD_STRING);
 	record_setf(&ev, "seq", FIELD_NUMBER, "%zu", r->nevents + 1);
-	record_add_endpoints(&ev);
-	record_pack(&ev);
+	record_pack(&ev); /* endpoints and tuple come after the programs (events_finish) */
 	if (r->nevents == r->events_cap) /* doubling: 10,000 events must not copy 10,000 times */
 		r->events = xrealloc(r->events, sizeof(ev) * (r->events_cap = r->events_cap ? 2 * r->events_cap : 256));
 	r->events[r->nevents++] = ev;
