@@ -31,6 +31,7 @@ import m_legacy  # noqa: E402
 import m_parallel  # noqa: E402
 import m_readers  # noqa: E402
 import m_star  # noqa: E402
+import targets  # noqa: E402
 from common import ROOT, Ctx, Table  # noqa: E402
 
 # name, what it measures, the function: in the order `make bench` runs them
@@ -71,15 +72,18 @@ def portlab_version(portlab):
         return "cannot run %s: %s" % (portlab, e.strerror)
 
 
-def markdown(info, done):
+def markdown(info, done, summary):
     load = lambda xs: " / ".join("%.2f" % x for x in xs)  # noqa: E731
     out = ["## `make bench`, %s" % info["date"], "",
            "%s; Linux %s, %d CPUs (%s); load average (1/5/15 min) %s at the start, %s at "
            "the end%s." % (info["portlab"], info["kernel"], info["cpus"], info["cpu"],
                            load(info["load_start"]), load(info["load_end"]),
                            "; --quick" if info["quick"] else ""), ""]
+    if summary:
+        out += [summary.markdown(), ""]
+    what = {name: text for name, text, _ in MEASURES}
     for name, result in done.items():
-        out += ["### %s (%.0f s)" % (name, result["seconds"]), ""]
+        out += ["### %s: %s (%.0f s)" % (name, what[name], result["seconds"]), ""]
         for table in result["tables"]:
             out += [table.markdown(), ""]
     return "\n".join(out)
@@ -143,13 +147,17 @@ def main(argv):
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     info["load_end"] = [round(x, 2) for x in os.getloadavg()]
+    summary = targets.table(done)
+    if summary:
+        print("\n" + summary.text())
     with open(os.path.join(args.out, "bench.json"), "w") as f:
         json.dump({"machine": info, "measures": {
             k: {"seconds": v["seconds"], "data": v["data"],
-                "tables": [t.data() for t in v["tables"]]} for k, v in done.items()}},
+                "tables": [t.data() for t in v["tables"]]} for k, v in done.items()},
+            "targets": summary.data() if summary else None},
             f, indent=2)
     with open(os.path.join(args.out, "bench.md"), "w") as f:
-        f.write(markdown(info, done) + "\n")
+        f.write(markdown(info, done, summary) + "\n")
     print("\nfigures in %s/bench.json, markdown for docs/benchmarks.md in %s/bench.md"
           % (args.out, args.out))
     return 0

@@ -58,7 +58,7 @@ class Table:
                "|" + "---|" * len(self.columns)]
         out += ["| " + " | ".join(str(c) for c in row) + " |" for row in self.rows]
         if self.notes:
-            out += [""] + self.notes
+            out += [""] + ["- " + n for n in self.notes]
         return "\n".join(out)
 
     def data(self):

@@ -57,7 +57,8 @@ def measure(ctx):
     if m_wall:
         t.add("Mininet API + tcpdump + tshark", m_wall, min(r[0] for r in rows["mininet"]),
               mbs(m_rss), times(ratio(m_wall, p_wall)) + " faster")
-        t.notes.append("Mininet way (bench/mininet_fourtuple.py): build %.3f s, tcpdump x4 and "
+        t.notes.append("Mininet way (bench/mininet_fourtuple.py, the lab's tcp_server and tcp_client "
+                       "from build/scenarios/tools): build %.3f s, tcpdump x4 and "
                        "the two connections %.3f s, net.stop() %.3f s, tshark conv,tcp x4 %.3f s"
                        % (info["build"], info["capture_and_programs"], info["stop"], info["tshark"]))
         t.notes.append("tshark saw %s connections per interface; tcpdump wrote %s packets"

@@ -86,7 +86,8 @@ def measure(ctx):
         mn, mn_why = mn_single(n)
         wall, build, raw = median(walls), median(builds), median(raws)
         per = (lambda s: None if s is None else round(s / n * 1000, 2))
-        t.add(n, wall, per(wall), build, raw, per(raw), mn if mn else mn_why, per(mn),
+        ms = (lambda s: "n/a" if s is None else "%.1f" % (s / n * 1000))
+        t.add(n, wall, ms(wall), build, raw, ms(raw), mn if mn else mn_why, ms(mn) if mn else "",
               times(ratio(mn, wall)) + " faster" if mn and wall else "")
         data[str(n)] = {"portlab_wall": wall, "portlab_build_seconds": build,
                         "ip_batch_build": raw, "ip_batch_delete": median(raw_dels),
