@@ -88,6 +88,7 @@ def measure_50k(ctx):
                            ["failed: " + v["text"] for v in res.get("verdicts", [])
                             if not v.get("passed")])) or [why(proc)]
         t.add("not available", "", "", "", "", "", "")
+        reason[0] = reason[0].split("; its stderr is in")[0]  # a scratch folder, gone after
         t.notes.append("exit %d: %s" % (proc.returncode, reason[0][:300]))
         return [t], {"available": False, "exit": proc.returncode, "why": reason[0],
                      "wall": took, "rss_mb": mb(kib), "dropped": dropped(res)}
