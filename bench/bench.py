@@ -74,7 +74,7 @@ def portlab_version(portlab):
 
 def markdown(info, done, summary):
     load = lambda xs: " / ".join("%.2f" % x for x in xs)  # noqa: E731
-    out = ["## `make bench`, %s" % info["date"], "",
+    out = ["## Latest figures: `make bench`, %s" % info["date"], "",
            "%s; Linux %s, %d CPUs (%s); load average (1/5/15 min) %s at the start, %s at "
            "the end%s." % (info["portlab"], info["kernel"], info["cpus"], info["cpu"],
                            load(info["load_start"]), load(info["load_end"]),

@@ -16,6 +16,29 @@ PYTHON = "/usr/bin/python3"  # Debian's, where Mininet's modules are
 # makes, links, bridges or processes, dies with it, even when a run breaks,
 # and nothing is made in the machine's own network namespace.
 CONTAINED = ["unshare", "--net", "--pid", "--fork", "--kill-child", "--mount-proc"]
+# The plain-tool measures (ip -batch, tcpdump) name their namespaces with
+# `ip netns add`: they run in a mount namespace of their own with a private
+# /run/netns (see in_private_netns_dir), so no other session sees those names
+# and the kernel removes everything when the helper ends, however it ends.
+PRIVATE = ["unshare", "--mount", "--propagation", "private", "--pid", "--fork", "--kill-child",
+           "--mount-proc"]
+
+
+def in_private_netns_dir():
+    """In a PRIVATE helper: an empty tmpfs of our own on /run/netns."""
+    os.makedirs("/run/netns", exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0755", "portlab-bench",
+                    "/run/netns"], check=True)
+
+
+def run_private(module, args):
+    """python3 bench/MODULE.py ARGS inside PRIVATE: the JSON line it prints last."""
+    proc = subprocess.run(PRIVATE + [PYTHON, os.path.join(HERE, module + ".py")] + args,
+                          capture_output=True, text=True)
+    lines = proc.stdout.strip().splitlines()
+    if proc.returncode != 0 or not lines:
+        raise RuntimeError("%s %s: %s" % (module, " ".join(args), why(proc)))
+    return json.loads(lines[-1])
 
 
 class Ctx:

@@ -1,11 +1,13 @@
 """Measure "star": N hosts on one bridge, no programs, end to end, beside raw
 `ip -batch` and Mininet's `mn --topo single,N`."""
+import json
 import os
 import subprocess
+import sys
 import time
 
-from common import (CONTAINED, HERE, PYTHON, Table, have, median, missing, ratio, run_lab,
-                    times, timed, why)
+from common import (CONTAINED, HERE, PYTHON, Table, have, in_private_netns_dir, median, missing,
+                    ratio, run_lab, run_private, times, timed, why)
 
 
 def star_lab(n):
@@ -25,27 +27,24 @@ def ip_batch(script, netns=None):
 
 def raw_ip_batch(n):
     """The same topology with plain ip -batch, as design.md measured it: seconds
-    to build it and seconds to delete it again. Namespaces portlab-ipb-*."""
+    to build it and seconds to delete it again (run by run_private)."""
+    in_private_netns_dir()
     ns = ["portlab-ipb-sw"] + ["portlab-ipb-h%d" % i for i in range(n)]
     root = ["netns add " + name for name in ns]
     root += ["link add br0 netns portlab-ipb-sw type bridge"]
     root += ["link add eth0 netns portlab-ipb-h%d type veth peer name p%d netns portlab-ipb-sw"
              % (i, i) for i in range(n)]
     t0 = time.monotonic()
-    try:
-        ip_batch("\n".join(root) + "\n")
-        sw = ["link set br0 up"] + ["link set p%d master br0\nlink set p%d up" % (i, i)
-                                    for i in range(n)]
-        ip_batch("\n".join(sw) + "\n", "portlab-ipb-sw")
-        for i in range(n):
-            ip_batch("link set lo up\naddress add 198.51.100.%d/24 dev eth0\nlink set eth0 up\n"
-                     % (i + 1), "portlab-ipb-h%d" % i)
-        built = time.monotonic() - t0
-    finally:
-        t1 = time.monotonic()
-        ours = [name for name in ns if os.path.exists("/run/netns/" + name)]
-        subprocess.run(["ip", "-batch", "-"], input="".join("netns del %s\n" % name for name in ours),
-                       text=True, check=True)
+    ip_batch("\n".join(root) + "\n")
+    sw = ["link set br0 up"] + ["link set p%d master br0\nlink set p%d up" % (i, i)
+                                for i in range(n)]
+    ip_batch("\n".join(sw) + "\n", "portlab-ipb-sw")
+    for i in range(n):
+        ip_batch("link set lo up\naddress add 198.51.100.%d/24 dev eth0\nlink set eth0 up\n"
+                 % (i + 1), "portlab-ipb-h%d" % i)
+    built = time.monotonic() - t0
+    t1 = time.monotonic()
+    ip_batch("".join("netns del %s\n" % name for name in ns))
     return built, time.monotonic() - t1
 
 
@@ -80,7 +79,7 @@ def measure(ctx):
                 break
             walls.append(took)
             builds.append(res["build_seconds"])
-            built, deleted = raw_ip_batch(n)
+            built, deleted = run_private("m_star", [str(n)])
             raws.append(built)
             raw_dels.append(deleted)
         mn, mn_why = mn_single(n)
@@ -100,3 +99,7 @@ def measure(ctx):
     t.notes.append("mn: Mininet's own command with --ipbase 198.51.100.0/24, in namespaces of its "
                    "own and without its fixLimits() sysctls (bench/mn_quiet.py)")
     return [t], data
+
+
+if __name__ == "__main__":  # run_private("m_star", [N]): one ip -batch build, as JSON
+    print(json.dumps(raw_ip_batch(int(sys.argv[1]))))

@@ -7,13 +7,17 @@ namespaces portlab-tdp-*, the lab's own parallel_server and parallel_client
 Each round runs the programs once with tcpdump on the router's client side
 (so every packet is captured once, as in the lab) and once without; the
 program phase is the server's start to its exit, tcpdump already listening.
+It all runs in a mount namespace of its own (common.PRIVATE), where those
+namespace names are private and die with it.
 """
+import json
 import os
 import resource
 import subprocess
+import sys
 import time
 
-from common import Table, have, median, missing, ratio, times
+from common import Table, have, in_private_netns_dir, median, missing, ratio, run_private, times
 
 NS = ["portlab-tdp-client", "portlab-tdp-router", "portlab-tdp-server"]
 SETUP = {
@@ -90,6 +94,19 @@ def one_round(programs, n, pcap):
     return (t2 - t1 if ok else None), time.monotonic() - t0, captured, lost
 
 
+def rounds_of(programs, n, rounds, folder):
+    """ROUNDS alternating rounds without and with tcpdump (run by run_private)."""
+    in_private_netns_dir()
+    build()
+    runs = {"none": [], "tcpdump": []}
+    for r in range(rounds):
+        for name in runs:
+            pcap = os.path.join(folder, "r%d.pcap" % r) if name == "tcpdump" else None
+            runs[name].append(one_round(programs, n, pcap))
+    teardown()
+    return runs
+
+
 def measure(ctx, n, rounds):
     t = Table("tcpdump on the same traffic, plain tools (%d connections from one host through a "
               "router, ip netns exec): medians of %d alternating rounds" % (n, rounds),
@@ -98,23 +115,16 @@ def measure(ctx, n, rounds):
     if not have("tcpdump"):
         t.add("tcpdump", missing("tcpdump"), "", "", "")
         return t, {"absent": missing("tcpdump")}
-    runs = {"none": [], "tcpdump": []}
-    folder = ctx.scratch("tcpdump")
-    teardown()  # a namespace of an earlier broken bench run
-    try:
-        build()
-        for r in range(rounds):
-            for name in runs:
-                pcap = os.path.join(folder, "r%d.pcap" % r) if name == "tcpdump" else None
-                runs[name].append(one_round(programs, n, pcap))
-    finally:
-        teardown()
+    runs = run_private("plain_tcpdump", [programs, str(n), str(rounds), ctx.scratch("tcpdump")])
     med = {k: [median(r[i] for r in v) for i in range(4)] for k, v in runs.items()}
     for name, m in med.items():
-        t.add(name, m[0], m[1], m[2] if name == "tcpdump" else "",
+        t.add(name, m[0], m[1], int(m[2]) if name == "tcpdump" else "",
               max((r[3] or 0) for r in runs[name]) if name == "tcpdump" else "")
     t.add("tcpdump : none", times(ratio(med["tcpdump"][0], med["none"][0])), "", "", "")
     t.notes.append("tcpdump -s 1514 -B 32768 --immediate-mode -w FILE on the router's client side, "
                    "waited for until it listens, stopped with SIGINT after the programs")
-    return t, {"rounds": {k: [list(r) for r in v] for k, v in runs.items()},
-               "ratio_programs": ratio(med["tcpdump"][0], med["none"][0])}
+    return t, {"rounds": runs, "ratio_programs": ratio(med["tcpdump"][0], med["none"][0])}
+
+
+if __name__ == "__main__":  # run_private("plain_tcpdump", [PROGRAMS, N, ROUNDS, FOLDER])
+    print(json.dumps(rounds_of(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])))

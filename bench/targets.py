@@ -73,4 +73,7 @@ def table(done):
         else:
             met = value <= limit if at_most else value >= limit
             t.add(text, unit(text, value), "yes" if met else "no")
+    if any(r["data"].get("n") == 2000 for r in done.values() if isinstance(r["data"], dict)):
+        t.notes.append("--quick: smaller measures (2,000 connections, 50 hosts); "
+                       "the targets are for the full ones")
     return t if t.rows else None
