@@ -47,12 +47,10 @@ class Ctx:
     def __init__(self, portlab, tmp, quick, out):
         self.portlab, self.tmp, self.quick, self.out = portlab, tmp, quick, out
         self.bin = os.path.join(out, "bench")  # compiled helpers and the cached capture
-        self.runs = 0
 
     def scratch(self, name):
         """A fresh folder under the scratch folder."""
-        path = tempfile.mkdtemp(prefix=name + "-", dir=self.tmp)
-        return path
+        return tempfile.mkdtemp(prefix=name + "-", dir=self.tmp)
 
 
 class Table:
@@ -120,6 +118,13 @@ def have(cmd):
     return shutil.which(cmd) is not None
 
 
+def mininet_absent():
+    """Why Mininet cannot run here (Debian's package, for /usr/bin/python3), or None."""
+    if not os.path.isdir("/usr/lib/python3/dist-packages/mininet"):
+        return missing("mininet")
+    return None if have("unshare") else missing("util-linux")
+
+
 def missing(package):
     return "not installed (apt-get install %s)" % package
 
@@ -158,7 +163,6 @@ def lab_result(capdir):
 def run_lab(ctx, lab, params=(), extra=()):
     """`portlab run LAB` as users run it (the report on stdout, discarded):
     wall seconds, peak RSS (KiB), the run's result.json (or None), the process."""
-    ctx.runs += 1
     capdir = ctx.scratch("run")
     argv = [ctx.portlab, "run", lab, "--captures", capdir]
     for p in params:

@@ -2,18 +2,16 @@
 import json
 import os
 
-from common import (mbs, CONTAINED, HERE, PYTHON, Table, have, median, mb, missing, ratio,
-                    run_lab, times, timed, why)
+from common import (CONTAINED, HERE, PYTHON, Table, have, mb, mbs, median, mininet_absent,
+                    missing, ratio, run_lab, times, timed, why)
 
 
 def mininet_missing():
     """Why the Mininet way cannot run here, or None."""
-    if not os.path.exists(os.path.join("/usr/lib/python3/dist-packages/mininet")):
-        return missing("mininet")
-    for cmd, pkg in (("tcpdump", "tcpdump"), ("tshark", "tshark"), ("unshare", "util-linux")):
+    for cmd in ("tcpdump", "tshark"):
         if not have(cmd):
-            return missing(pkg)
-    return None
+            return missing(cmd)
+    return mininet_absent()
 
 
 def mininet_run(ctx, programs):

@@ -4,7 +4,7 @@ import os
 import subprocess
 import time
 
-from common import mbs, ROOT, Table, mb, median, ratio, run_lab, times, timed, why
+from common import ROOT, Table, mb, mbs, median, ratio, run_lab, times, timed, why
 
 
 def pairs_lab(n):

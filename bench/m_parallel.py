@@ -2,7 +2,7 @@
 one, and tcpdump on the same traffic) and "parallel50k" (50,000 connections)."""
 import os
 
-from common import (mbs, ROOT, Table, dropped, median, mb, ratio, run_lab, times, why, written)
+from common import ROOT, Table, dropped, mb, mbs, median, ratio, run_lab, times, why, written
 import plain_tcpdump
 
 

@@ -3,7 +3,7 @@ bare pcap_next_ex loop, tcpdump and tshark."""
 import os
 import subprocess
 
-from common import mbs, Table, compile_tool, have, mb, median, missing, ratio, times, timed, why
+from common import Table, compile_tool, have, mb, mbs, median, missing, ratio, times, timed, why
 
 CONNECTIONS = 243750  # 8 packets each: 1.95 M packets, 193 MB
 

@@ -6,8 +6,8 @@ import subprocess
 import sys
 import time
 
-from common import (CONTAINED, HERE, PYTHON, Table, have, in_private_netns_dir, median, missing,
-                    ratio, run_lab, run_private, times, timed, why)
+from common import (CONTAINED, HERE, PYTHON, Table, have, in_private_netns_dir, median,
+                    mininet_absent, missing, ratio, run_lab, run_private, times, timed, why)
 
 
 def star_lab(n):
@@ -50,8 +50,8 @@ def raw_ip_batch(n):
 
 def mn_single(n):
     """`mn --topo single,N --switch lxbr --controller none --test none`: seconds, or why not."""
-    if not os.path.exists("/usr/lib/python3/dist-packages/mininet"):
-        return None, missing("mininet")
+    if mininet_absent():
+        return None, mininet_absent()
     if not have("brctl"):
         return None, missing("bridge-utils")
     took, _, proc = timed(CONTAINED + [PYTHON, os.path.join(HERE, "mn_quiet.py"), "--topo",
