@@ -18,6 +18,15 @@ const char *pl_addr_str(const struct pl_addr *a, char *buf, size_t len)
 {
 	if (!len)
 		return buf;
+	if (a->family == AF_INET && len >= INET_ADDRSTRLEN) { /* inet_ntop's sprintf is slow */
+		char *p = buf;
+		for (int i = 0; i < 4; i++) {
+			format_count(p, 4, a->a[i]);
+			p += strlen(p);
+			*p++ = i < 3 ? '.' : '\0';
+		}
+		return buf;
+	}
 	if ((a->family != AF_INET && a->family != AF_INET6) ||
 	    !inet_ntop(a->family, a->a, buf, (socklen_t)len))
 		snprintf(buf, len, "?");
@@ -98,34 +107,59 @@ struct rows {
 	const struct record *records;
 };
 
-/* value - field NAME of row I as text (in BUF when it must be made), or NULL. */
-static const char *value(const struct rows *rows, size_t i, const char *name, char *buf, size_t len)
+/* value - field NAME (F, found once per table) of row I as text (in BUF when made), or NULL. */
+static const char *value(const struct rows *rows, size_t i, const char *name,
+			 const struct flow_field *f, char *buf, size_t len)
 {
-	const struct flow_field *f;
-
 	if (rows->records)
 		return record_get(&rows->records[i], name);
-	f = flow_field_find(name);
 	return f && f->format(flow_table_at(rows->table, i), buf, len) ? buf : NULL;
 }
 
-/* cell - column C of row I into OUT. */
-static void cell(const struct rows *rows, size_t i, const struct column *c, char *out, size_t len)
+/* put - append S to OUT at *AT, within LEN bytes (always terminated). */
+static void put(char *out, size_t len, size_t *at, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (*at + n >= len)
+		n = *at + 1 < len ? len - 1 - *at : 0;
+	memcpy(out + *at, s, n);
+	*at += n;
+	out[*at] = '\0';
+}
+
+/* cell - column C of row I into OUT; F holds the column's two fields. */
+static void cell(const struct rows *rows, size_t i, const struct column *c,
+		 const struct flow_field *const f[2], char *out, size_t len)
 {
 	char a[CELL_MAX], b[CELL_MAX];
-	const char *va = value(rows, i, c->a, a, sizeof(a));
-	const char *vb = c->b ? value(rows, i, c->b, b, sizeof(b)) : NULL;
+	const char *va = value(rows, i, c->a, f[0], a, sizeof(a));
+	const char *vb = c->b ? value(rows, i, c->b, f[1], b, sizeof(b)) : NULL;
+	size_t at = 0;
+	bool v6 = c->how == CELL_ENDPOINT && va && strchr(va, ':');
 
 	if (!va || !*va)
 		va = "-";
 	if (!vb)
 		vb = "-";
-	if (c->how == CELL_ENDPOINT)
-		snprintf(out, len, strchr(va, ':') ? "[%s]:%s" : "%s:%s", va, vb);
-	else if (c->how == CELL_PAIR) /* each way as orig/resp, the order of ORIG and RESP */
-		snprintf(out, len, "%s/%s", va, vb);
-	else
-		snprintf(out, len, "%s", va);
+	out[0] = '\0';
+	put(out, len, &at, v6 ? "[" : "");
+	put(out, len, &at, va);
+	if (c->how == CELL_TEXT)
+		return;
+	/* an endpoint as addr:port; a pair each way as orig/resp, the order of ORIG and RESP */
+	put(out, len, &at, c->how == CELL_ENDPOINT ? (v6 ? "]:" : ":") : "/");
+	put(out, len, &at, vb);
+}
+
+/* pad - N blanks. */
+static void pad(FILE *out, size_t n)
+{
+	static const char blanks[] = "                                ";
+
+	for (; n > sizeof(blanks) - 1; n -= sizeof(blanks) - 1)
+		fwrite(blanks, 1, sizeof(blanks) - 1, out);
+	fwrite(blanks, 1, n, out);
 }
 
 /* print_row - one line of CELLS padded to WIDTH, without trailing blanks. */
@@ -134,14 +168,15 @@ static void print_row(FILE *out, const char *indent, const char *const cells[NCO
 {
 	fputs(indent, out);
 	for (size_t c = 0; c < NCOLS; c++) {
-		int w = (int)width[c];
+		size_t n = strlen(cells[c]), gap = width[c] > n ? width[c] - n : 0;
 
+		if (columns[c].right)
+			pad(out, gap);
+		fwrite(cells[c], 1, n, out);
 		if (c == NCOLS - 1)
-			fprintf(out, "%s\n", cells[c]);
-		else if (columns[c].right)
-			fprintf(out, "%*s  ", w, cells[c]);
+			fputc('\n', out);
 		else
-			fprintf(out, "%-*s  ", w, cells[c]);
+			pad(out, (columns[c].right ? 0 : gap) + 2);
 	}
 }
 
@@ -150,6 +185,7 @@ static void print_rows(FILE *out, const struct rows *rows, size_t shown, const c
 {
 	char text[NCOLS][TEXT_MAX];
 	const char *cells[NCOLS], *titles[NCOLS];
+	const struct flow_field *fields[NCOLS][2];
 	size_t width[NCOLS];
 
 	if (!shown)
@@ -158,17 +194,19 @@ static void print_rows(FILE *out, const struct rows *rows, size_t shown, const c
 		width[c] = strlen(columns[c].title);
 		titles[c] = columns[c].title;
 		cells[c] = text[c];
+		fields[c][0] = flow_field_find(columns[c].a);
+		fields[c][1] = columns[c].b ? flow_field_find(columns[c].b) : NULL;
 	}
 	for (size_t i = 0; i < shown; i++)
 		for (size_t c = 0; c < NCOLS; c++) {
-			cell(rows, i, &columns[c], text[c], sizeof(text[c]));
+			cell(rows, i, &columns[c], fields[c], text[c], sizeof(text[c]));
 			if (strlen(text[c]) > width[c])
 				width[c] = strlen(text[c]);
 		}
 	print_row(out, indent, titles, width);
 	for (size_t i = 0; i < shown; i++) {
 		for (size_t c = 0; c < NCOLS; c++)
-			cell(rows, i, &columns[c], text[c], sizeof(text[c]));
+			cell(rows, i, &columns[c], fields[c], text[c], sizeof(text[c]));
 		print_row(out, indent, cells, width);
 	}
 }
