@@ -37,6 +37,29 @@ void format_count(char *buf, size_t len, unsigned long long v)
 }
 
 /*
+ * format_seconds - V as "%.6f" would write it. Capture times are whole
+ * microseconds (or nanoseconds) since the epoch, so V * 1e6 rounds to the
+ * same microsecond printf picks; printf's exact rounding was a tenth of
+ * `portlab flows --json`.
+ */
+static void format_seconds(char *buf, size_t len, double v)
+{
+	if (v < 0 || v > 9e9) {
+		snprintf(buf, len, "%.6f", v);
+		return;
+	}
+	long long us = (long long)(v * 1e6 + 0.5);
+	char frac[8];
+
+	format_count(buf, len, (unsigned long long)(us / 1000000));
+	format_count(frac, sizeof(frac), (unsigned long long)(us % 1000000 + 1000000));
+	frac[0] = '.'; /* "1xxxxxx": the leading 1 keeps the zeros, and becomes the point */
+	size_t n = strlen(buf);
+	if (n + 7 < len)
+		memcpy(buf + n, frac, 8);
+}
+
+/*
  * The formatters copy and write digits by hand: a big capture's table
  * prints a quarter of a million rows, and snprintf was most of that time.
  */
@@ -61,7 +84,7 @@ void format_count(char *buf, size_t len, unsigned long long v)
 		double v = (expr);                                                \
 		if (!isfinite(v))                                                 \
 			return false;                                             \
-		snprintf(buf, len, "%.6f", v);                                    \
+		format_seconds(buf, len, v);                                      \
 		return true;                                                      \
 	}
 
