@@ -7,7 +7,8 @@
 #                   (with clang), run pytest; installing nothing
 #   make fuzz-lab   build the lab-file fuzzer (libFuzzer, clang) into build/fuzz/
 #   make fuzz-decode  the same for the packet decoder
-#   make bench      benchmarks (docs/benchmarks.md)
+#   make bench      benchmarks beside Mininet, ip -batch, tcpdump, tshark (as root;
+#                   docs/benchmarks.md); BENCH_ARGS="--only star --quick" for fewer
 #   make soak       300 runs stopped by signals at random moments: nothing may be left
 #   make install    PREFIX=/usr/local DESTDIR=...   (make uninstall removes it again)
 
@@ -138,7 +139,7 @@ soak:
 	PORTLAB_FAULT_RUNS=300 PORTLAB=$(abspath $(O)/san/portlab) $(PYTHON) -m pytest -q harness/test_faults.py
 
 bench: all
-	$(PYTHON) bench/bench.py $(O)/portlab
+	$(PYTHON) bench/bench.py $(O)/portlab --out $(O) $(BENCH_ARGS)
 
 # Where `make install` puts things. portlab finds its labs and programs
 # relative to its own binary (sim/paths.c): PREFIX/bin/portlab reads

@@ -6,6 +6,7 @@
  *   cc -O2 -o bare_loop bench/bare_loop.c -lpcap
  *   ./bare_loop FILE    prints the packets and the TCP SYNs it saw
  */
+#define _DEFAULT_SOURCE	/* u_char, which pcap.h uses, under -std=c11 */
 #include <pcap/pcap.h>
 #include <stdio.h>
 
@@ -27,7 +28,7 @@ int main(int argc, char **argv)
 		if (h->caplen >= 14 + 20 + 14 && d[12] == 0x08 && d[13] == 0x00 && d[23] == 6) {
 			unsigned ihl = (d[14] & 0x0f) * 4u;
 
-			if (h->caplen >= 14 + ihl + 14 && (d[14 + ihl + 13] & 0x02))
+			if (h->caplen >= 14 + ihl + 14u && (d[14 + ihl + 13] & 0x02))
 				syns++;
 		}
 	}

@@ -1,234 +1,167 @@
 #!/usr/bin/env python3
-"""portlab benchmarks: set-up time, capture reading speed, a large run.
+"""portlab benchmarks: portlab beside the tools users would pick instead, and
+beside the bare limits, in one run.
 
-    make bench                 (needs root, like every lab)
-    bench/bench.py PORTLAB [--quick]
+    make bench                          (needs root, like every lab)
+    make bench BENCH_ARGS="--only star --quick"
+    bench/bench.py [PORTLAB] [--quick] [--only NAME[,NAME...]] [--out DIR] [--list]
 
-Prints one table per measure; docs/benchmarks.md keeps the figures measured
-on the reference machine. Nothing here is a test: numbers are reported, not
-judged.
+Prints one small table per measure, and writes every figure to DIR/bench.json
+and a markdown section, ready to paste into docs/benchmarks.md, to
+DIR/bench.md (DIR: build/). --quick makes the measures smaller and skips
+the slow peers (tshark, Mininet at 100+ hosts). A peer that is not installed
+is reported as such (scripts/install-deps --bench installs them), never an
+error. Nothing here is a test: numbers are reported, not judged.
 """
+import argparse
 import json
 import os
-import statistics
+import platform
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+import traceback
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import m_fourtuple  # noqa: E402
+import m_legacy  # noqa: E402
+import m_parallel  # noqa: E402
+import m_readers  # noqa: E402
+import m_star  # noqa: E402
+import targets  # noqa: E402
+from common import ROOT, Ctx, Table  # noqa: E402
 
-def star_lab(n):
-    """N hosts on one bridge, each with lo up and one address; one interface captured."""
-    lines = ["lab star%d" % n, "title %d hosts on one segment" % n]
-    for i in range(n):
-        lines += ["host h%d" % i, "    iface eth0 198.51.100.%d/24" % (i + 1)]
-    lines.append("segment lan " + " ".join("h%d:eth0" % i for i in range(n)))
-    lines.append("capture h0:eth0")
-    return "\n".join(lines) + "\n"
-
-
-def pairs_lab(n):
-    """N hosts in linked pairs, for reading and checking alone (too many to build)."""
-    lines = ["lab pairs%d" % n, "title %d hosts in pairs" % n]
-    for i in range(n):
-        lines += ["host h%d" % i, "    iface eth0 192.0.2.%d/24" % (1 + i % 2)]
-    lines += ["link h%d:eth0 h%d:eth0" % (i, i + 1) for i in range(0, n - 1, 2)]
-    lines.append("run client on h0: tcp_client --connect 192.0.2.2:80")
-    lines.append('expect "refused" events client connect: all errno = ECONNREFUSED')
-    return "\n".join(lines) + "\n"
-
-
-def raw_ip_batch(n):
-    """The same topology with plain ip -batch, as design.md measured it."""
-    root = ["netns add plb-sw"] + ["netns add plb-h%d" % i for i in range(n)]
-    root += ["link add br0 netns plb-sw type bridge"]
-    root += ["link add eth0 netns plb-h%d type veth peer name p%d netns plb-sw" % (i, i) for i in range(n)]
-    t0 = time.monotonic()
-    subprocess.run(["ip", "-batch", "-"], input="\n".join(root) + "\n", text=True, check=True)
-    sw = ["link set br0 up"] + ["link set p%d master br0\nlink set p%d up" % (i, i) for i in range(n)]
-    subprocess.run(["ip", "-n", "plb-sw", "-batch", "-"], input="\n".join(sw) + "\n", text=True, check=True)
-    for i in range(n):
-        cmds = "link set lo up\naddress add 198.51.100.%d/24 dev eth0\nlink set eth0 up\n" % (i + 1)
-        subprocess.run(["ip", "-n", "plb-h%d" % i, "-batch", "-"], input=cmds, text=True, check=True)
-    took = time.monotonic() - t0
-    dels = "\n".join(["netns del plb-sw"] + ["netns del plb-h%d" % i for i in range(n)]) + "\n"
-    subprocess.run(["ip", "-batch", "-"], input=dels, text=True, check=True)
-    return took
+# name, what it measures, the function: in the order `make bench` runs them
+MEASURES = [
+    ("fourtuple", "the four-tuple lab end to end, beside Mininet's API + tcpdump + tshark",
+     m_fourtuple.measure),
+    ("star", "50 to 250 hosts on one bridge end to end, beside ip -batch and mn", m_star.measure),
+    ("parallel", "10,000 connections: capture against an idle interface, and plain tcpdump",
+     m_parallel.measure),
+    ("parallel50k", "50,000 connections: wall, peak RSS, drops", m_parallel.measure_50k),
+    ("readers", "reading a 193 MB capture: bare loop, portlab flows, tcpdump, tshark",
+     m_readers.measure),
+    ("check", "reading and checking lab files of 1,000 to 100,000 hosts", m_legacy.measure_check),
+    ("trace", "the parallel lab with --trace against without", m_legacy.measure_trace),
+    ("grade", "portlab grade on a generated class of 300", m_legacy.measure_grade),
+]
 
 
-def timed(cmd):
-    """Seconds and peak RSS (KiB, or None) of CMD, output discarded.
-
-    The RSS comes from GNU time (package "time"): a child forked from this
-    large Python process would report Python's high-water mark, not its own.
-    """
-    gnu_time = "/usr/bin/time" if os.path.exists("/usr/bin/time") else None
-    t0 = time.monotonic()
-    if gnu_time:
-        proc = subprocess.run([gnu_time, "-f", "%M", *cmd], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, text=True)
-        took = time.monotonic() - t0
-        lines = proc.stderr.strip().splitlines()
-        return took, int(lines[-1]) if lines and lines[-1].isdigit() else None
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.monotonic() - t0, None
+def machine():
+    """Where and when: the stamp of bench.json and bench.md."""
+    cpu = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((line.split(":", 1)[1].strip() for line in f
+                        if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    return {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "kernel": platform.release(), "cpus": os.cpu_count(), "cpu": cpu,
+            "load_start": [round(x, 2) for x in os.getloadavg()]}
 
 
-def make_class(folder, n):
-    """A class of N echo-server submissions: mostly correct, some wrong, some
-    not compiling, and 10 hostile ones (or fewer in a small class)."""
-    ex = os.path.join(ROOT, "scenarios", "exercises", "echo-server", "reference.c")
-    subs = os.path.join(ROOT, "harness", "submissions")
-    ref = open(ex).read()
-    wrong = [open(os.path.join(subs, "echo-server", f)).read()
-             for f in ("loopback.c", "one_client.c", "uppercase.c", "port8081.c")]
-    broken = open(os.path.join(subs, "echo-server", "syntax_error.c")).read()
-    hostile = [open(os.path.join(subs, "hostile", f)).read()
-               for f in ("spin.c", "forge.c", "daemon.c")]
-    nhostile = min(10, n // 30)
-    kinds = {"correct": 0, "wrong": 0, "not compiling": 0, "hostile": 0}
-    for i in range(n):
-        if i < nhostile:
-            kind, text = "hostile", hostile[i % len(hostile)]
-        elif i % 10 in (1, 2):
-            kind, text = "wrong", wrong[i % len(wrong)]
-        elif i % 10 == 3:
-            kind, text = "not compiling", broken
-        else:  # each correct one a little different, as students' are
-            kind, text = "correct", "/* student %d */\n" % i + ref
-        kinds[kind] += 1
-        with open(os.path.join(folder, "s%03d.c" % i), "w") as f:
-            f.write(text)
-    return kinds
+def portlab_version(portlab):
+    try:
+        out = subprocess.run([portlab, "--version"], capture_output=True, text=True)
+        return out.stdout.strip() or out.stderr.strip()
+    except OSError as e:
+        return "cannot run %s: %s" % (portlab, e.strerror)
 
 
-def grade_bench(portlab, tmp, n):
-    """portlab grade on a generated class of N echo-server submissions, 2 at a time."""
-    cls = os.path.join(tmp, "class")
-    os.makedirs(cls)
-    kinds = make_class(cls, n)
-    print("\ngrading a class: %d echo-server submissions (%s), -j 2"
-          % (n, ", ".join("%d %s" % (v, k) for k, v in kinds.items())))
-    t0 = time.monotonic()
-    proc = subprocess.run([portlab, "grade", "echo-server", "--class", cls, "-j", "2",
-                           "--out", os.path.join(tmp, "grades")], capture_output=True, text=True)
-    took = time.monotonic() - t0
-    summary = [l for l in proc.stdout.splitlines() if l.startswith("class summary")]
-    print("  %.1f s in all, %.2f s per submission, exit %d; %s"
-          % (took, took / n, proc.returncode, summary[0] if summary else proc.stderr[-300:]))
+def markdown(info, done, summary):
+    load = lambda xs: " / ".join("%.2f" % x for x in xs)  # noqa: E731
+    out = ["## Latest figures: `make bench`, %s" % info["date"], "",
+           "%s; Linux %s, %d CPUs (%s); load average (1/5/15 min) %s at the start, %s at "
+           "the end%s." % (info["portlab"], info["kernel"], info["cpus"], info["cpu"],
+                           load(info["load_start"]), load(info["load_end"]),
+                           "; --quick" if info["quick"] else ""), ""]
+    if summary:
+        out += [summary.markdown(), ""]
+    what = {name: text for name, text, _ in MEASURES}
+    for name, result in done.items():
+        out += ["### %s: %s (%.0f s)" % (name, what[name], result["seconds"]), ""]
+        for table in result["tables"]:
+            out += [table.markdown(), ""]
+    return "\n".join(out)
 
 
-def main():
-    portlab = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 and not sys.argv[1].startswith("-")
-                              else os.path.join(ROOT, "build", "portlab"))
-    quick = "--quick" in sys.argv
+def parse_args(argv):
+    ap = argparse.ArgumentParser(description="portlab benchmarks (needs root)")
+    ap.add_argument("portlab", nargs="?", default=os.path.join(ROOT, "build", "portlab"))
+    ap.add_argument("--quick", action="store_true", help="smaller measures, no slow peers")
+    ap.add_argument("--only", help="comma-separated measures to run (see --list)")
+    ap.add_argument("--out", default=os.path.join(ROOT, "build"),
+                    help="folder for bench.json, bench.md and the cached capture")
+    ap.add_argument("--list", action="store_true", help="list the measures and exit")
+    args = ap.parse_args(argv)
+    names = [m[0] for m in MEASURES]
+    args.only = args.only.split(",") if args.only else names
+    unknown = [n for n in args.only if n not in names]
+    if unknown:
+        ap.error("no measure %s (there are: %s)" % (", ".join(unknown), ", ".join(names)))
+    return args
+
+
+def main(argv):
+    args = parse_args(argv)
+    if args.list:
+        for name, what, _ in MEASURES:
+            print("%-12s %s" % (name, what))
+        return 0
     if os.geteuid() != 0:
-        sys.exit("bench: labs need root")
+        print("bench: the benchmarks build labs, which needs root: run `sudo make bench`",
+              file=sys.stderr)
+        return 3
+    portlab = os.path.abspath(args.portlab)
+    if not os.access(portlab, os.X_OK):
+        print("bench: %s: no portlab binary there (run make first)" % portlab, file=sys.stderr)
+        return 2
+    os.makedirs(args.out, exist_ok=True)
+    info = machine()
+    info.update(portlab=portlab_version(portlab), quick=args.quick)
+    print("portlab benchmarks, %s: %s, Linux %s, %d CPUs, load average %s"
+          % (info["date"], info["portlab"], info["kernel"], info["cpus"],
+             " ".join("%.2f" % x for x in info["load_start"])), flush=True)
     tmp = tempfile.mkdtemp(prefix="portlab-bench-")
-    if "--grade" in sys.argv:  # only the class: bench.py [PORTLAB] --grade [N]
-        at = sys.argv.index("--grade")
-        n = int(sys.argv[at + 1]) if len(sys.argv) > at + 1 else 300
-        grade_bench(portlab, tmp, n)
-        return
-
-    print("set-up: N hosts on one bridge (build only, seconds)")
-    print("  %5s  %10s  %10s  %6s" % ("N", "portlab", "ip -batch", "ratio"))
-    for n in ([20] if quick else [50, 100]):
-        lab = os.path.join(tmp, "star%d" % n, "lab")
-        os.makedirs(os.path.dirname(lab))
-        with open(lab, "w") as f:
-            f.write(star_lab(n))
-        out = subprocess.run([portlab, "run", lab, "--json", "--captures", os.path.join(tmp, "c")],
-                             capture_output=True, text=True)
-        res = json.loads(out.stdout)
-        raw = raw_ip_batch(n)
-        print("  %5d  %10.3f  %10.3f  %5.1fx" % (n, res["build_seconds"], raw, res["build_seconds"] / raw))
-
-    print("\nreading and checking a lab file (portlab check, nothing built)")
-    print("  %6s  %10s  %10s" % ("hosts", "seconds", "peak RSS"))
-    for n in ([1000, 10000] if quick else [1000, 10000, 100000]):
-        lab = os.path.join(tmp, "pairs%d" % n, "lab")
-        os.makedirs(os.path.dirname(lab))
-        with open(lab, "w") as f:
-            f.write(pairs_lab(n))
-        took, rss = timed([portlab, "check", lab])
-        print("  %6d  %10.3f  %10s" % (n, took, "%.1f MB" % (rss / 1024) if rss else "n/a"))
-
-    n = 2000 if quick else 10000
-    print("\nparallel lab, n=%d connections" % n)
-    out = subprocess.run([portlab, "run", "parallel", "--json", "--param", "n=%d" % n,
-                          "--captures", os.path.join(tmp, "c")], capture_output=True, text=True)
-    res = json.loads(out.stdout) if out.stdout.startswith("{") else None
-    if not res:
-        print("  (the parallel lab did not run: %s)" % out.stderr.strip()[-300:])
-        return
-    packets = sum(c["written"] for c in res["captures"])
-    dropped = sum(c["dropped"] for c in res["captures"])
-    print("  passed %s, build %.2f s, programs and capture %.2f s, %d packets written, %d dropped"
-          % (res["passed"], res["build_seconds"], res["run_seconds"], packets, dropped))
-
-    biggest = max(res["captures"], key=lambda c: os.path.getsize(c["file"]))
-    size = os.path.getsize(biggest["file"])
-    print("\nreading a capture: %s, %.1f MB, %d packets" % (os.path.basename(biggest["file"]),
-                                                           size / 1e6, biggest["written"]))
-    print("  %-28s  %8s  %10s  %10s" % ("reader", "seconds", "MB/s", "peak RSS"))
-    bare = os.path.join(tmp, "bare_loop")
-    subprocess.run(["cc", "-O2", "-o", bare, os.path.join(HERE, "bare_loop.c"), "-lpcap"], check=True)
-    readers = [("bare pcap_next_ex loop", [bare, biggest["file"]]),
-               ("portlab flows --json", [portlab, "flows", "--json", biggest["file"]]),
-               ("portlab flows", [portlab, "flows", biggest["file"]]),
-               ("portlab flows run.pcapng", [portlab, "flows", res["pcapng"]]),
-               ("portlab ladder --flow 1", [portlab, "ladder", "--flow", "1", biggest["file"]]),
-               ("tcpdump -nn -r", ["tcpdump", "-nn", "-r", biggest["file"]]),
-               ("tshark -q -z conv,tcp", ["tshark", "-q", "-r", biggest["file"], "-z", "conv,tcp"])]
-    base = None
-    for name, cmd in readers:
-        took, rss = timed(cmd)
-        base = base or took
-        # run.pcapng holds every interface: its size, not the one capture's
-        mb = (os.path.getsize(res["pcapng"]) if "pcapng" in name else size) / 1e6
-        print("  %-28s  %8.3f  %10.1f  %10s  %5.1fx" % (name, took, mb / took,
-                                                       "%.1f MB" % (rss / 1024) if rss else "n/a",
-                                                       took / base))
-
-    trace_cost(portlab, n, tmp, 1 if quick else 3)
-
-
-def trace_cost(portlab, n, tmp, rounds):
-    """The parallel lab with every program traced (--trace) against the same lab untraced.
-
-    Rounds alternate, so that a busy moment of a shared machine hits both;
-    the median of each is compared. "whole run" is the wall clock of the
-    portlab command; "programs" is the run's own run_seconds (the steps,
-    where the tracer works); the events column shows why the rest grows too.
-    """
-    print("\ntracing: parallel lab, n=%d, %d rounds, median seconds" % (n, rounds))
-    runs = {"untraced": [], "--trace": []}
-    for _ in range(rounds):
-        for name in runs:
-            argv = [portlab, "run", "parallel", "--json", "--param", "n=%d" % n,
-                    "--captures", os.path.join(tmp, "c")] + ([name] if name == "--trace" else [])
+    ctx = Ctx(portlab, tmp, args.quick, os.path.abspath(args.out))
+    done = {}
+    try:
+        for name, _, fn in MEASURES:
+            if name not in args.only:
+                continue
             t0 = time.monotonic()
-            out = subprocess.run(argv, capture_output=True, text=True)
-            took = time.monotonic() - t0
-            if not out.stdout.startswith("{"):
-                print("  (%s did not run: %s)" % (name, out.stderr.strip()[-300:]))
-                return
-            res = json.loads(out.stdout)
-            runs[name].append((took, res["run_seconds"], len(res["events"])))
-    print("  %-10s  %10s  %10s  %8s" % ("", "whole run", "programs", "events"))
-    med = {}
-    for name, rows in runs.items():
-        med[name] = [statistics.median(r[i] for r in rows) for i in range(3)]
-        print("  %-10s  %10.2f  %10.2f  %8d" % (name, med[name][0], med[name][1], med[name][2]))
-    print("  %-10s  %9.2fx  %9.2fx" % ("ratio", med["--trace"][0] / med["untraced"][0],
-                                       med["--trace"][1] / med["untraced"][1]))
-
-    grade_bench(portlab, tmp, 30 if quick else 300)
+            try:
+                tables, data = fn(ctx)
+            except Exception as e:  # one broken measure must not hide the others
+                traceback.print_exc()
+                tables = [Table(name, ["error"], [])]
+                tables[0].add("%s: %s" % (type(e).__name__, e))
+                data = {"error": "%s: %s" % (type(e).__name__, e)}
+            done[name] = {"seconds": time.monotonic() - t0, "tables": tables, "data": data}
+            for table in tables:
+                print("\n" + table.text(), flush=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    info["load_end"] = [round(x, 2) for x in os.getloadavg()]
+    summary = targets.table(done)
+    if summary:
+        print("\n" + summary.text())
+    with open(os.path.join(args.out, "bench.json"), "w") as f:
+        json.dump({"machine": info, "measures": {
+            k: {"seconds": v["seconds"], "data": v["data"],
+                "tables": [t.data() for t in v["tables"]]} for k, v in done.items()},
+            "targets": summary.data() if summary else None},
+            f, indent=2)
+    with open(os.path.join(args.out, "bench.md"), "w") as f:
+        f.write(markdown(info, done, summary) + "\n")
+    print("\nfigures in %s/bench.json, markdown for docs/benchmarks.md in %s/bench.md"
+          % (args.out, args.out))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main(sys.argv[1:]))

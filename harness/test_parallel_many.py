@@ -16,7 +16,7 @@ from collections import Counter
 
 import pytest
 
-from portlab_harness import PORTLAB, portlab, one_result, run_lab, tshark_tuples
+from portlab_harness import PORTLAB, need_root, one_result, portlab, run_lab, tshark_tuples
 
 N = 8000
 SERVER = "203.0.113.80:443"
@@ -211,6 +211,43 @@ def test_a_reused_four_tuple_stays_two_connections(tmp_path):
     assert verdicts["the wire agrees"]["passed"]
     assert not verdicts["distinct on the wire"]["passed"]
     assert "shared by 2 flows" in verdicts["distinct on the wire"]["detail"]
+    assert proc.returncode == 1
+
+
+TWO_PROGRAMS_LAB = """\
+# Two programs, each with SO_REUSEPORT, on one port: portlab runs each
+# program under a user id of its own, and Linux lets only sockets of one
+# user share a port.
+host a
+    iface eth0 192.0.2.1/24
+host b
+    iface eth0 192.0.2.2/24
+link a:eth0 b:eth0
+start one on a: {server} --listen 192.0.2.1:443 --reuseport 1
+wait one listening tcp 192.0.2.1:443
+start two on a: {server} --listen 192.0.2.1:443 --reuseport 1
+run client on b: {client} --connect 192.0.2.1:443 --count 4
+stop one
+stop two
+"""
+
+
+def test_two_programs_of_different_users_cannot_share_the_port(tmp_path):
+    """Why parallel-many forks four workers from one program instead of
+    starting four programs (as root; a rootless run gives every program the
+    user's own id, and there the second bind succeeds)."""
+    need_root()
+    (tmp_path / "lab").write_text(TWO_PROGRAMS_LAB.format(
+        server=_program("parallel_server"), client=_program("parallel_client")))
+    proc = portlab("run", str(tmp_path / "lab"), "--json", "--captures", str(tmp_path))
+    result = one_result(proc.stdout, proc.stderr)
+    binds = {e["role"]: e for e in result["events"] if e["call"] == "bind"}
+    assert binds["one"]["ok"] is True
+    assert binds["two"]["ok"] is False
+    assert binds["two"]["errno"] == "EADDRINUSE"
+    # the first program's one worker took all four connections
+    accepts = [e for e in result["events"] if e["call"] == "accept" and e["ok"]]
+    assert [e["role"] for e in accepts] == ["one"] * 4
     assert proc.returncode == 1
 
 

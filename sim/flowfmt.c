@@ -18,6 +18,15 @@ const char *pl_addr_str(const struct pl_addr *a, char *buf, size_t len)
 {
 	if (!len)
 		return buf;
+	if (a->family == AF_INET && len >= INET_ADDRSTRLEN) { /* inet_ntop's sprintf is slow */
+		char *p = buf;
+		for (int i = 0; i < 4; i++) {
+			format_count(p, 4, a->a[i]);
+			p += strlen(p);
+			*p++ = i < 3 ? '.' : '\0';
+		}
+		return buf;
+	}
 	if ((a->family != AF_INET && a->family != AF_INET6) ||
 	    !inet_ntop(a->family, a->a, buf, (socklen_t)len))
 		snprintf(buf, len, "?");
@@ -98,51 +107,130 @@ struct rows {
 	const struct record *records;
 };
 
-/* value - field NAME of row I as text (in BUF when it must be made), or NULL. */
-static const char *value(const struct rows *rows, size_t i, const char *name, char *buf, size_t len)
+/* value - field NAME (F, found once per table) of row I as text (in BUF when made), or NULL. */
+static const char *value(const struct rows *rows, size_t i, const char *name,
+			 const struct flow_field *f, char *buf, size_t len)
 {
-	const struct flow_field *f;
-
 	if (rows->records)
 		return record_get(&rows->records[i], name);
-	f = flow_field_find(name);
 	return f && f->format(flow_table_at(rows->table, i), buf, len) ? buf : NULL;
 }
 
-/* cell - column C of row I into OUT. */
-static void cell(const struct rows *rows, size_t i, const struct column *c, char *out, size_t len)
+/* put - append S to OUT at *AT, within LEN bytes (always terminated). */
+static void put(char *out, size_t len, size_t *at, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (*at + n >= len)
+		n = *at + 1 < len ? len - 1 - *at : 0;
+	memcpy(out + *at, s, n);
+	*at += n;
+	out[*at] = '\0';
+}
+
+/* cell - column C of row I into OUT; F holds the column's two fields. Returns its length. */
+static size_t cell(const struct rows *rows, size_t i, const struct column *c,
+		 const struct flow_field *const f[2], char *out, size_t len)
 {
 	char a[CELL_MAX], b[CELL_MAX];
-	const char *va = value(rows, i, c->a, a, sizeof(a));
-	const char *vb = c->b ? value(rows, i, c->b, b, sizeof(b)) : NULL;
+	const char *va = value(rows, i, c->a, f[0], a, sizeof(a));
+	const char *vb = c->b ? value(rows, i, c->b, f[1], b, sizeof(b)) : NULL;
+	size_t at = 0;
+	bool v6 = c->how == CELL_ENDPOINT && va && strchr(va, ':');
 
 	if (!va || !*va)
 		va = "-";
 	if (!vb)
 		vb = "-";
-	if (c->how == CELL_ENDPOINT)
-		snprintf(out, len, strchr(va, ':') ? "[%s]:%s" : "%s:%s", va, vb);
-	else if (c->how == CELL_PAIR) /* each way as orig/resp, the order of ORIG and RESP */
-		snprintf(out, len, "%s/%s", va, vb);
-	else
-		snprintf(out, len, "%s", va);
+	out[0] = '\0';
+	put(out, len, &at, v6 ? "[" : "");
+	put(out, len, &at, va);
+	if (c->how == CELL_TEXT)
+		return at;
+	/* an endpoint as addr:port; a pair each way as orig/resp, the order of ORIG and RESP */
+	put(out, len, &at, c->how == CELL_ENDPOINT ? (v6 ? "]:" : ":") : "/");
+	put(out, len, &at, vb);
+	return at;
 }
 
-/* print_row - one line of CELLS padded to WIDTH, without trailing blanks. */
+/* print_row - one line of CELLS (of lengths LEN) padded to WIDTH, without trailing blanks. */
 static void print_row(FILE *out, const char *indent, const char *const cells[NCOLS],
-		      const size_t width[NCOLS])
+		      const size_t len[NCOLS], const size_t width[NCOLS])
 {
+	char line[NCOLS * (TEXT_MAX + 2) + 64]; /* made whole, written at once */
+	size_t at = 0;
+
 	fputs(indent, out);
 	for (size_t c = 0; c < NCOLS; c++) {
-		int w = (int)width[c];
+		size_t n = len[c], gap = width[c] > n ? width[c] - n : 0;
 
+		if (columns[c].right) {
+			memset(line + at, ' ', gap);
+			at += gap;
+		}
+		memcpy(line + at, cells[c], n);
+		at += n;
 		if (c == NCOLS - 1)
-			fprintf(out, "%s\n", cells[c]);
-		else if (columns[c].right)
-			fprintf(out, "%*s  ", w, cells[c]);
-		else
-			fprintf(out, "%-*s  ", w, cells[c]);
+			break;
+		gap = (columns[c].right ? 0 : gap) + 2;
+		memset(line + at, ' ', gap);
+		at += gap;
 	}
+	line[at++] = '\n';
+	fwrite(line, 1, at, out);
+}
+
+/*
+ * The widths of a flow table's cells, counted without writing them: the
+ * first of print_rows' two passes costs a fraction of the second. They
+ * must agree with cell() (test_flow_outputs compares tables).
+ */
+static size_t digits(unsigned long long v)
+{
+	size_t n = 1;
+
+	while (v >= 10) {
+		v /= 10;
+		n++;
+	}
+	return n;
+}
+
+static size_t text_width(const char *s)
+{
+	return s && *s ? strlen(s) : 1; /* "-" */
+}
+
+static size_t endpoint_width(const struct pl_addr *a, unsigned port)
+{
+	char buf[INET6_ADDRSTRLEN];
+	size_t n = 0;
+
+	if (a->family == AF_INET)
+		n = 3 + digits(a->a[0]) + digits(a->a[1]) + digits(a->a[2]) + digits(a->a[3]);
+	else
+		n = strlen(pl_addr_str(a, buf, sizeof(buf))) + (a->family == AF_INET6 ? 2 : 0);
+	return n + 1 + digits(port);
+}
+
+/* flow_widths - widen WIDTH to the cells of flow F, in the order of columns[]. */
+static void flow_widths(const struct flow *f, size_t width[NCOLS])
+{
+	const size_t w[] = {
+		text_width(flow_proto_str(f)),
+		endpoint_width(&f->orig_h, f->orig_p),
+		endpoint_width(&f->resp_h, f->resp_p),
+		text_width(f->conn_state),
+		text_width(f->history),
+		digits(f->orig_pkts) + 1 + digits(f->resp_pkts),
+		digits(f->orig_bytes) + 1 + digits(f->resp_bytes),
+		text_width(f->icmp),
+	};
+
+	_Static_assert(sizeof(w) / sizeof(w[0]) == NCOLS, "a width for every column");
+	for (size_t c = 0; c < NCOLS; c++)
+		if (w[c] > width[c])
+			width[c] = w[c];
 }
 
 /* print_rows - the first SHOWN rows under a header; two passes, widths first, so no row is kept. */
@@ -150,26 +238,34 @@ static void print_rows(FILE *out, const struct rows *rows, size_t shown, const c
 {
 	char text[NCOLS][TEXT_MAX];
 	const char *cells[NCOLS], *titles[NCOLS];
-	size_t width[NCOLS];
+	const struct flow_field *fields[NCOLS][2];
+	size_t width[NCOLS], len[NCOLS];
 
 	if (!shown)
 		return;
 	for (size_t c = 0; c < NCOLS; c++) {
-		width[c] = strlen(columns[c].title);
+		width[c] = len[c] = strlen(columns[c].title);
 		titles[c] = columns[c].title;
 		cells[c] = text[c];
+		fields[c][0] = flow_field_find(columns[c].a);
+		fields[c][1] = columns[c].b ? flow_field_find(columns[c].b) : NULL;
 	}
-	for (size_t i = 0; i < shown; i++)
-		for (size_t c = 0; c < NCOLS; c++) {
-			cell(rows, i, &columns[c], text[c], sizeof(text[c]));
-			if (strlen(text[c]) > width[c])
-				width[c] = strlen(text[c]);
+	for (size_t i = 0; i < shown; i++) {
+		if (rows->table) {
+			flow_widths(flow_table_at(rows->table, i), width);
+			continue;
 		}
-	print_row(out, indent, titles, width);
+		for (size_t c = 0; c < NCOLS; c++) {
+			size_t n = cell(rows, i, &columns[c], fields[c], text[c], sizeof(text[c]));
+			if (n > width[c])
+				width[c] = n;
+		}
+	}
+	print_row(out, indent, titles, len, width);
 	for (size_t i = 0; i < shown; i++) {
 		for (size_t c = 0; c < NCOLS; c++)
-			cell(rows, i, &columns[c], text[c], sizeof(text[c]));
-		print_row(out, indent, cells, width);
+			len[c] = cell(rows, i, &columns[c], fields[c], text[c], sizeof(text[c]));
+		print_row(out, indent, cells, len, width);
 	}
 }
 

@@ -63,7 +63,7 @@ struct flow_table {
 	struct rec **chunks;
 	size_t n, nchunks;
 	size_t forgotten;          /* chunks freed by flow_table_forget */
-	uint32_t *slots;           /* flow index + 1 of the newest flow per key; 0 = empty */
+	uint64_t *slots;           /* key hash << 32 | flow index + 1 of the newest flow per key; 0 = empty */
 	size_t nslots;             /* a power of two, kept at most half full */
 	struct frag_slot *frags;   /* allocated at the first fragment seen */
 	struct decode_stats stats;
@@ -190,15 +190,17 @@ static size_t find_slot(const struct flow_table *ft, const struct pkt_id *id,
 	size_t mask = ft->nslots - 1;
 
 	for (size_t i = hash & mask; ; i = (i + 1) & mask) {
-		uint32_t v = ft->slots[i];
+		uint64_t v = ft->slots[i];
 		struct rec *cand;
 
 		if (!v) {
 			*r = NULL;
 			return i;
 		}
-		cand = rec_at(ft, v - 1);
-		if (cand->hash == hash && rec_match(cand, id, from_orig)) {
+		if ((uint32_t)(v >> 32) != hash)
+			continue; /* the hash in the slot spares a visit to the flow (a cache miss) */
+		cand = rec_at(ft, (uint32_t)v - 1);
+		if (rec_match(cand, id, from_orig)) {
 			*r = cand;
 			return i;
 		}
@@ -232,7 +234,7 @@ static void grow_slots(struct flow_table *ft)
 		struct pkt_id id = rec_id(r);
 		bool dir;
 
-		ft->slots[find_slot(ft, &id, r->hash, &old, &dir)] = (uint32_t)(i + 1);
+		ft->slots[find_slot(ft, &id, r->hash, &old, &dir)] = (uint64_t)r->hash << 32 | (i + 1);
 	}
 }
 
@@ -489,7 +491,7 @@ static struct rec *new_flow(struct flow_table *ft, size_t slot, uint32_t hash,
 		r->f.isn = p->seq;
 		r->isn_known = true;
 	}
-	ft->slots[slot] = (uint32_t)(idx + 1);
+	ft->slots[slot] = (uint64_t)hash << 32 | (idx + 1);
 	*from_orig = !flip;
 	return r;
 }
@@ -570,7 +572,7 @@ static void flow_packet(struct flow_table *ft, double ts, const struct pkt *p)
 	if (p->kind == PKT_ICMP_ERR)
 		r->f.icmp = p->icmp_error;
 	if (p->first_frag)
-		remember_fragment(ft, p, ft->slots[slot] - 1, from_orig);
+		remember_fragment(ft, p, (uint32_t)ft->slots[slot] - 1, from_orig);
 	ft->stats.decoded++;
 }
 

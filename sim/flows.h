@@ -94,6 +94,8 @@ void iface_flows_free(struct iface_flows *ifs, size_t n);
 
 /* pl_addr_str - the address in its usual text form. */
 const char *pl_addr_str(const struct pl_addr *a, char *buf, size_t len);
+/* format_count - V in decimal into BUF of LEN bytes (flowfields.c). */
+void format_count(char *buf, size_t len, unsigned long long v);
 /* flow_tuple_str - "198.51.100.5:40001 -> 203.0.113.80:443" ([v6]:port for IPv6). */
 const char *flow_tuple_str(const struct flow *f, char *buf, size_t len);
 /* flow_proto_str - "tcp", "udp", "icmp", "icmp6". */

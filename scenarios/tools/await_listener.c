@@ -4,10 +4,7 @@
  * fails: a student's server that listens elsewhere, or not at all, must
  * still meet the clients, so that the run shows what they saw.
  *
- *   await_listener --port PORT [--udp] [--timeout S] [--count N]
- *
- * --count N waits for N such sockets: servers that share the port with
- * SO_REUSEPORT each have a listening socket of their own.
+ *   await_listener --port PORT [--udp] [--timeout S]
  *
  * Reports one "await" event: found=1 when the listener came.
  */
@@ -19,21 +16,21 @@
 
 #include "report.h"
 
-/* listeners - how many sockets /proc/net/FILE holds on PORT in state STATE (hex, "0A" LISTEN). */
-static long listeners(const char *file, long port, unsigned state)
+/* has_listener - does /proc/net/FILE hold a socket on PORT in state STATE (hex, "0A" LISTEN)? */
+static int has_listener(const char *file, long port, unsigned state)
 {
 	char path[64], line[512];
 	FILE *f;
-	long found = 0;
+	int found = 0;
 
 	snprintf(path, sizeof(path), "/proc/net/%s", file);
 	if (!(f = fopen(path, "r")))
 		return 0;
-	while (fgets(line, sizeof(line), f)) {
+	while (!found && fgets(line, sizeof(line), f)) {
 		unsigned lport, st;
 		/* "  0: 0100007F:1F90 00000000:0000 0A ..." (IPv6: 32 hex digits) */
 		if (sscanf(line, " %*d: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x", &lport, &st) == 2)
-			found += (long)lport == port && st == state;
+			found = (long)lport == port && st == state;
 	}
 	fclose(f);
 	return found;
@@ -41,7 +38,7 @@ static long listeners(const char *file, long port, unsigned state)
 
 int main(int argc, char **argv)
 {
-	long port = 0, timeout = 3, count = 1;
+	long port = 0, timeout = 3;
 	int udp = 0, found = 0;
 
 	for (int i = 1; i < argc; i++) {
@@ -49,22 +46,20 @@ int main(int argc, char **argv)
 			port = parse_number(argv[++i], "port", 1, 65535);
 		else if (!strcmp(argv[i], "--timeout") && i + 1 < argc)
 			timeout = parse_number(argv[++i], "timeout", 1, 60);
-		else if (!strcmp(argv[i], "--count") && i + 1 < argc)
-			count = parse_number(argv[++i], "listener count", 1, 1000);
 		else if (!strcmp(argv[i], "--udp"))
 			udp = 1;
 		else
 			port = 0, i = argc;
 	}
 	if (!port) {
-		fprintf(stderr, "usage: await_listener --port PORT [--udp] [--timeout S] [--count N]\n");
+		fprintf(stderr, "usage: await_listener --port PORT [--udp] [--timeout S]\n");
 		return 2;
 	}
 	/* 0A is TCP_LISTEN; an unconnected UDP socket is 07 (TCP_CLOSE) in /proc/net/udp */
 	const char *v4 = udp ? "udp" : "tcp", *v6 = udp ? "udp6" : "tcp6";
 	unsigned state = udp ? 0x07 : 0x0A;
 	for (long tries = 0; tries < timeout * 100 && !found; tries++) {
-		found = listeners(v4, port, state) + listeners(v6, port, state) >= count;
+		found = has_listener(v4, port, state) || has_listener(v6, port, state);
 		if (!found)
 			nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
 	}
