@@ -56,8 +56,15 @@ def test_one_capture_dropped_nothing():
     caps = run.result["captures"]
     assert [c["name"] for c in caps] == [WIRE]
     assert caps[0]["dropped"] == 0
-    # 9 packets a connection: handshake 3, greeting and its ACK 2, two FINs 4
-    assert caps[0]["packets"] >= 9 * N
+    # 9 packets a connection: handshake 3, greeting and its ACK 2, two FINs
+    # and their ACKs 4; 8 when the worker's FIN carries the ACK of the
+    # client's FIN (it closed before acknowledging on its own: measured, a
+    # few percent of the connections, ShAdFf instead of ShAdFaf)
+    flows = caps[0]["flows"]
+    assert len(flows) == N
+    sizes = {f["orig_pkts"] + f["resp_pkts"] for f in flows}
+    assert sizes <= {8, 9}, sizes
+    assert caps[0]["packets"] >= sum(f["orig_pkts"] + f["resp_pkts"] for f in flows)
     drop = [v for v in run.result["verdicts"] if v["check"] == "captures"]
     assert len(drop) == 1 and drop[0]["passed"], drop
 

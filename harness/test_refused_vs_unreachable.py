@@ -41,9 +41,13 @@ def elapsed(run, role):
 
 
 def flow_of(run, capture, event, proto="tcp"):
-    """The flow in CAPTURE of EVENT, matched by the client's source port."""
+    """The flow in CAPTURE of EVENT, matched by the client's source port and
+    the address and port it was sent to: Linux may give two connects to
+    different servers the same source port."""
     port = event["local_port"]
-    flows = [f for f in run.flows(capture, proto=proto) if f["id.orig_p"] == port]
+    flows = [f for f in run.flows(capture, proto=proto)
+             if f["id.orig_p"] == port and f["id.resp_h"] == event["remote_addr"]
+             and f["id.resp_p"] == event["remote_port"]]
     return one(flows)
 
 
