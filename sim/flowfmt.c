@@ -233,6 +233,64 @@ static void flow_widths(const struct flow *f, size_t width[NCOLS])
 			width[c] = w[c];
 }
 
+/* text_cell - S, or "-" when empty, into OUT; its length. */
+static size_t text_cell(char *out, size_t len, const char *s)
+{
+	size_t at = 0;
+
+	out[0] = '\0';
+	put(out, len, &at, s && *s ? s : "-");
+	return at;
+}
+
+/* endpoint_cell - A:PORT, [A]:PORT for IPv6, into OUT; its length. */
+static size_t endpoint_cell(char *out, size_t len, const struct pl_addr *a, unsigned port)
+{
+	char addr[INET6_ADDRSTRLEN], num[8];
+	size_t at = 0;
+
+	out[0] = '\0';
+	pl_addr_str(a, addr, sizeof(addr));
+	format_count(num, sizeof(num), port);
+	put(out, len, &at, a->family == AF_INET6 ? "[" : "");
+	put(out, len, &at, addr);
+	put(out, len, &at, a->family == AF_INET6 ? "]:" : ":");
+	put(out, len, &at, num);
+	return at;
+}
+
+/* pair_cell - A/B into OUT; its length. */
+static size_t pair_cell(char *out, size_t len, unsigned long long a, unsigned long long b)
+{
+	char na[24], nb[24];
+	size_t at = 0;
+
+	out[0] = '\0';
+	format_count(na, sizeof(na), a);
+	format_count(nb, sizeof(nb), b);
+	put(out, len, &at, na);
+	put(out, len, &at, "/");
+	put(out, len, &at, nb);
+	return at;
+}
+
+/*
+ * flow_cells - the cells of flow F into TEXT, their lengths into LEN,
+ * straight from the flow: what cell() makes of its fields, without looking
+ * them up (a big table prints a quarter of a million rows).
+ */
+static void flow_cells(const struct flow *f, char text[NCOLS][TEXT_MAX], size_t len[NCOLS])
+{
+	len[0] = text_cell(text[0], TEXT_MAX, flow_proto_str(f));
+	len[1] = endpoint_cell(text[1], TEXT_MAX, &f->orig_h, f->orig_p);
+	len[2] = endpoint_cell(text[2], TEXT_MAX, &f->resp_h, f->resp_p);
+	len[3] = text_cell(text[3], TEXT_MAX, f->conn_state);
+	len[4] = text_cell(text[4], TEXT_MAX, f->history);
+	len[5] = pair_cell(text[5], TEXT_MAX, f->orig_pkts, f->resp_pkts);
+	len[6] = pair_cell(text[6], TEXT_MAX, f->orig_bytes, f->resp_bytes);
+	len[7] = text_cell(text[7], TEXT_MAX, f->icmp);
+}
+
 /* print_rows - the first SHOWN rows under a header; two passes, widths first, so no row is kept. */
 static void print_rows(FILE *out, const struct rows *rows, size_t shown, const char *indent)
 {
@@ -263,8 +321,11 @@ static void print_rows(FILE *out, const struct rows *rows, size_t shown, const c
 	}
 	print_row(out, indent, titles, len, width);
 	for (size_t i = 0; i < shown; i++) {
-		for (size_t c = 0; c < NCOLS; c++)
-			len[c] = cell(rows, i, &columns[c], fields[c], text[c], sizeof(text[c]));
+		if (rows->table)
+			flow_cells(flow_table_at(rows->table, i), text, len);
+		else
+			for (size_t c = 0; c < NCOLS; c++)
+				len[c] = cell(rows, i, &columns[c], fields[c], text[c], sizeof(text[c]));
 		print_row(out, indent, cells, len, width);
 	}
 }
