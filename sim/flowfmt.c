@@ -33,26 +33,45 @@ const char *pl_addr_str(const struct pl_addr *a, char *buf, size_t len)
 	return buf;
 }
 
+/* put - append S to OUT at *AT, within LEN bytes (always terminated). */
+static void put(char *out, size_t len, size_t *at, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (*at + n >= len)
+		n = *at + 1 < len ? len - 1 - *at : 0;
+	memcpy(out + *at, s, n);
+	*at += n;
+	out[*at] = '\0';
+}
+
 /* endpoint_str - "addr:port", or "[addr]:port" for IPv6, into BUF. */
 static const char *endpoint_str(const struct pl_addr *a, unsigned port, char *buf, size_t len)
 {
-	char ab[INET6_ADDRSTRLEN];
+	char ab[INET6_ADDRSTRLEN], num[8];
+	size_t at = 0;
 
 	pl_addr_str(a, ab, sizeof(ab));
-	if (a->family == AF_INET6)
-		snprintf(buf, len, "[%s]:%u", ab, port);
-	else
-		snprintf(buf, len, "%s:%u", ab, port);
+	format_count(num, sizeof(num), port);
+	buf[0] = '\0';
+	put(buf, len, &at, a->family == AF_INET6 ? "[" : "");
+	put(buf, len, &at, ab);
+	put(buf, len, &at, a->family == AF_INET6 ? "]:" : ":");
+	put(buf, len, &at, num);
 	return buf;
 }
 
 const char *flow_tuple_str(const struct flow *f, char *buf, size_t len)
 {
 	char o[INET6_ADDRSTRLEN + 8], r[INET6_ADDRSTRLEN + 8];
+	size_t at = 0;
 
 	endpoint_str(&f->orig_h, f->orig_p, o, sizeof(o));
 	endpoint_str(&f->resp_h, f->resp_p, r, sizeof(r));
-	snprintf(buf, len, "%s -> %s", o, r);
+	buf[0] = '\0';
+	put(buf, len, &at, o);
+	put(buf, len, &at, " -> ");
+	put(buf, len, &at, r);
 	return buf;
 }
 
@@ -114,18 +133,6 @@ static const char *value(const struct rows *rows, size_t i, const char *name,
 	if (rows->records)
 		return record_get(&rows->records[i], name);
 	return f && f->format(flow_table_at(rows->table, i), buf, len) ? buf : NULL;
-}
-
-/* put - append S to OUT at *AT, within LEN bytes (always terminated). */
-static void put(char *out, size_t len, size_t *at, const char *s)
-{
-	size_t n = strlen(s);
-
-	if (*at + n >= len)
-		n = *at + 1 < len ? len - 1 - *at : 0;
-	memcpy(out + *at, s, n);
-	*at += n;
-	out[*at] = '\0';
 }
 
 /* cell - column C of row I into OUT; F holds the column's two fields. Returns its length. */
@@ -246,17 +253,7 @@ static size_t text_cell(char *out, size_t len, const char *s)
 /* endpoint_cell - A:PORT, [A]:PORT for IPv6, into OUT; its length. */
 static size_t endpoint_cell(char *out, size_t len, const struct pl_addr *a, unsigned port)
 {
-	char addr[INET6_ADDRSTRLEN], num[8];
-	size_t at = 0;
-
-	out[0] = '\0';
-	pl_addr_str(a, addr, sizeof(addr));
-	format_count(num, sizeof(num), port);
-	put(out, len, &at, a->family == AF_INET6 ? "[" : "");
-	put(out, len, &at, addr);
-	put(out, len, &at, a->family == AF_INET6 ? "]:" : ":");
-	put(out, len, &at, num);
-	return at;
+	return strlen(endpoint_str(a, port, out, len));
 }
 
 /* pair_cell - A/B into OUT; its length. */
