@@ -115,6 +115,15 @@ class LabRun:
         return [v for v in self.result["verdicts"] if not v["passed"]]
 
 
+def built_program(lab, name):
+    """The path of LAB's program NAME as make built it beside PORTLAB; the
+    test is skipped when it is not built."""
+    path = os.path.join(os.path.dirname(PORTLAB), "scenarios", lab, name)
+    if not os.path.exists(path):
+        pytest.skip("%s is not built: run make" % path)
+    return path
+
+
 def run_lab(name, *args, params=None):
     """Run lab NAME once per session (per args and params) with --json."""
     need_labs()

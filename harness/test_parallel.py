@@ -8,14 +8,13 @@ the socket API (the server's accepts, the clients' connects), on the wire
 The suite runs the default n=1000 and n=10000 (a few seconds each, also
 with the ASan build that `make check` uses).
 """
-import os
 import resource
 import subprocess
 from collections import Counter
 
 import pytest
 
-from portlab_harness import PORTLAB, run_lab, tshark_tuples
+from portlab_harness import built_program, run_lab, tshark_tuples
 
 SERVER = "203.0.113.80:443"
 # part -> (server role, client roles, the router interface that sees only this part)
@@ -195,10 +194,7 @@ def test_three_hosts_three_source_addresses_on_the_wire(n):
 
 
 def _program(name):
-    path = os.path.join(os.path.dirname(PORTLAB), "scenarios", "parallel", name)
-    if not os.path.exists(path):
-        pytest.skip("%s is not built: run make" % path)
-    return path
+    return built_program("parallel", name)
 
 
 @pytest.mark.parametrize("prog,args", [

@@ -10,13 +10,12 @@ The suite runs n=8000 (a share of 2000 per client, more than the window of
 1000, so the window paces the clients) with the ASan build; the full
 n=50000 is measured in docs/labs/parallel-many.md, not here.
 """
-import os
 import subprocess
 from collections import Counter
 
 import pytest
 
-from portlab_harness import PORTLAB, need_root, one_result, portlab, run_lab, tshark_tuples
+from portlab_harness import built_program, need_root, one_result, portlab, run_lab, tshark_tuples
 
 N = 8000
 SERVER = "203.0.113.80:443"
@@ -259,10 +258,7 @@ def test_two_programs_of_different_users_cannot_share_the_port(tmp_path):
 
 
 def _program(name):
-    path = os.path.join(os.path.dirname(PORTLAB), "scenarios", "parallel-many", name)
-    if not os.path.exists(path):
-        pytest.skip("%s is not built: run make" % path)
-    return path
+    return built_program("parallel-many", name)
 
 
 @pytest.mark.parametrize("prog,args", [
