@@ -21,7 +21,6 @@
 #define SNAPLEN 1514
 #define BUFFER_TOTAL (256 << 20)      /* for all of them: a 300-host lab must not take 10 GB */
 #define BUFFER_MIN (1 << 20)
-#define BLOCK_MS 5          /* a ring block goes to the reader at most this long after its first packet */
 #define THREADS 32          /* handles opened or closed at once */
 #define WRITE_BUFFER (256 << 10)
 
@@ -56,7 +55,7 @@ static pcap_t *open_handle(const char *name, const char *iface, int buffer)
 		pl_warn("capture %s: %s", name, err);
 		return NULL;
 	}
-	if (pcap_set_snaplen(p, SNAPLEN) || pcap_set_timeout(p, BLOCK_MS) ||
+	if (pcap_set_snaplen(p, SNAPLEN) || pcap_set_timeout(p, CAPTURE_BLOCK_MS) ||
 	    pcap_set_buffer_size(p, buffer) || pcap_set_promisc(p, 0)) {
 		pl_warn("capture %s: cannot set snaplen, block timeout or buffer size: %s", name,
 			pcap_geterr(p));

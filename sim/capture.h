@@ -6,7 +6,7 @@
  * one thread then polls all of them and writes one pcap file per
  * interface. The handles use TPACKET_V3 (not immediate mode): the kernel
  * packs packets into ring blocks and wakes the thread once per block, or
- * BLOCK_MS after a block's first packet, not once per packet.
+ * CAPTURE_BLOCK_MS after a block's first packet, not once per packet.
  */
 #ifndef PORTLAB_CAPTURE_H
 #define PORTLAB_CAPTURE_H
@@ -56,6 +56,9 @@ struct capture_set {
  * lab's capture_buffer parameter, or the default), within a total for all.
  */
 int capture_buffer(size_t n, size_t wanted);
+
+/* A ring block goes to the reader at most this long after its first packet. */
+#define CAPTURE_BLOCK_MS 5
 
 /* The ring of each interface unless a lab asks for more: small labs stay small. */
 #define CAPTURE_BUFFER_DEFAULT (4u << 20)

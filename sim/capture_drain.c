@@ -21,7 +21,6 @@
 #include "quiet.h"
 #include "util.h"
 
-#define BLOCK_MS 5          /* the ring's block timeout (capture.c) */
 #define DRAIN_MAX_MS 2000   /* a socket that keeps resending does not hold the run longer */
 #define QUIET_MS 100        /* only when sock_diag is missing: the old rule, 100 ms without a packet */
 
@@ -58,24 +57,26 @@ static int lab_busy(const struct capture_set *set)
 
 /*
  * counted - the packets the kernel put into every ring (ps_recv, which
- * includes drops); *ALL_WRITTEN tells whether each was written or dropped.
+ * includes drops); *ALL_WRITTEN, when not NULL, tells whether each was
+ * written or dropped.
  */
 static uint64_t counted(struct capture_set *set, bool *all_written)
 {
 	uint64_t total = 0;
+	bool all = true;
 
-	*all_written = true;
 	for (size_t i = 0; i < set->n; i++) {
 		struct capture *c = &set->caps[i];
 		struct pcap_stat st;
 		if (pcap_stats(c->pcap, &st) < 0) {
-			*all_written = false;
+			all = false;
 			continue;
 		}
 		total += st.ps_recv;
-		if (st.ps_recv > c->written + st.ps_drop)
-			*all_written = false;
+		all &= st.ps_recv <= c->written + st.ps_drop;
 	}
+	if (all_written)
+		*all_written = all;
 	return total;
 }
 
@@ -92,7 +93,7 @@ static bool settled(struct capture_set *set, struct seen *seen, double since_pac
 		return since_packet >= QUIET_MS / 1000.0;
 	if (busy > 0)
 		return false;
-	uint64_t before = counted(set, &written);
+	uint64_t before = counted(set, NULL);
 	if (quiet_flush(set->marker) < 0)
 		return since_packet >= QUIET_MS / 1000.0;
 	read_all(set);
@@ -102,9 +103,10 @@ static bool settled(struct capture_set *set, struct seen *seen, double since_pac
 		seen->count = after;
 		seen->changed = now;
 	}
-	/* libpcap skips some packets it counted (lo's outgoing copies): once
-	 * no ring block can still be pending, the count alone decides */
-	return after == before && (written || now - seen->changed >= 4 * BLOCK_MS / 1000.0);
+	/* should libpcap skip a packet the kernel counted (it does on lo),
+	 * written never holds: once no ring block can still be pending, the
+	 * count alone decides */
+	return after == before && (written || now - seen->changed >= 4 * CAPTURE_BLOCK_MS / 1000.0);
 }
 
 /* drain - read until settled, or until DRAIN_MAX_MS has passed. */
@@ -123,7 +125,7 @@ static void drain(struct capture_set *set, struct pollfd *fds)
 			set->busy_left = lab_busy(set);
 			break;
 		}
-		if (poll(fds, set->n, BLOCK_MS) < 0 && errno != EINTR)
+		if (poll(fds, set->n, CAPTURE_BLOCK_MS) < 0 && errno != EINTR)
 			pl_warn_errno("capture: poll");
 	}
 	read_all(set);
